@@ -1,0 +1,1 @@
+"""Model registry, fetching and conversion of the pose models."""

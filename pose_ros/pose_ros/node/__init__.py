@@ -1,0 +1,1 @@
+"""The ROS 2 side of pose_ros: the only part of the package that imports rclpy."""

@@ -1,0 +1,29 @@
+"""Entry point of the ``pose_node`` executable."""
+
+from __future__ import annotations
+
+import sys
+
+import rclpy
+from rclpy.executors import ExternalShutdownException
+
+
+def main(argv: list[str] | None = None) -> int:
+    from pose_ros.node.pose_node import PoseNode
+
+    rclpy.init(args=sys.argv if argv is None else argv)
+    node = None
+    try:
+        node = PoseNode()
+        rclpy.spin(node)
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        if node is not None:
+            node.destroy_node()
+        rclpy.try_shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,23 @@
+"""Shared fixtures: an isolated ROS graph per test session and the shared data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+
+# Each test session gets its own DDS domain, so that two sessions on one machine
+# (a developer and CI) never see each other's topics. Discovery stays on this
+# host (ROS_AUTOMATIC_DISCOVERY_RANGE=LOCALHOST, set by the Makefile).
+os.environ.setdefault("ROS_DOMAIN_ID", str(1 + os.getpid() % 100))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"the shared test data is not at {SHARED_DATA}")
+    return SHARED_DATA
