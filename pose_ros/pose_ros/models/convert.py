@@ -1,0 +1,205 @@
+"""TF.js graph models to verified ONNX models, through an isolated environment.
+
+TensorFlow and tf2onnx live in their own virtual environment (created once,
+beside the model directory); the node's environment never imports them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import onnx
+
+from pose_ros.models import onnx_graph, posenet_stride
+from pose_ros.models.fetch import FetchError, missing_or_bad, sha256_file
+from pose_ros.models.progress import run_with_heartbeat, say
+from pose_ros.models.registry import (CONVERTED_MANIFEST, ModelSpec, model_spec, source_dir)
+
+HERE = Path(__file__).resolve().parent
+REQUIREMENTS = HERE / "convert_requirements.txt"
+CONVERTER = HERE / "tfjs_to_onnx.py"
+TOLERANCE = 1e-3
+SEED = 20181107  # fixed input of the conversion check
+
+
+class ConversionError(RuntimeError):
+    """The converted model failed one of its checks."""
+
+
+@dataclass
+class ConvertedModel:
+    """One entry of ``converted.json``: what was made, from what, and how it checked out."""
+
+    model: str
+    files: dict[str, str]  # ONNX file name -> SHA-256
+    source_sha256: dict[str, str]
+    input_name: str
+    input_shape: list
+    output_names: list[str]
+    output_shapes: dict[str, list]
+    opset: int
+    max_abs_diff: dict[str, float]
+    tools: dict[str, str] = field(default_factory=dict)
+
+
+def reference_path(model_dir: Path, name: str) -> Path:
+    """The TF.js graph's own input and outputs, kept so the ONNX model can be re-checked."""
+    return model_dir / f"{name}.reference.npz"
+
+
+def conversion_env(model_dir: Path) -> Path:
+    """The conversion environment's Python, created or updated when needed."""
+    env = model_dir.parent / "convert-venv"
+    python = env / "bin" / "python"
+    stamp = env / ".requirements.sha256"
+    digest = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
+    if python.exists() and stamp.exists() and stamp.read_text() == digest:
+        return python
+    say(f"creating the conversion environment in {env} (TensorFlow, tf2onnx; about 600 MB, once)")
+    run_with_heartbeat([sys.executable, "-m", "venv", "--clear", str(env)], "python -m venv")
+    run_with_heartbeat([str(python), "-m", "pip", "install", "--quiet", "--progress-bar", "off",
+                        "-r", str(REQUIREMENTS)], "pip install of the conversion environment")
+    stamp.write_text(digest)
+    return python
+
+
+def _read_manifest(model_dir: Path) -> dict:
+    path = model_dir / CONVERTED_MANIFEST
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _write_manifest(model_dir: Path, entries: dict) -> None:
+    path = model_dir / CONVERTED_MANIFEST
+    path.write_text(json.dumps(entries, indent=2, sort_keys=True) + "\n")
+
+
+def is_converted(spec: ModelSpec, model_dir: Path) -> bool:
+    """True when every ONNX file of ``spec`` exists, matches its hash and its source."""
+    entry = _read_manifest(model_dir).get(spec.name)
+    if not entry or entry.get("source_sha256") != spec.files:
+        return False
+    return all((model_dir / f).is_file() and sha256_file(model_dir / f) == h
+               for f, h in entry["files"].items())
+
+
+def _session(model: onnx.ModelProto):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    return ort.InferenceSession(model.SerializeToString(), options,
+                                providers=["CPUExecutionProvider"])
+
+
+def _check(model: onnx.ModelProto, spec: ModelSpec, reference: dict, mapping: dict[str, str],
+           compare: bool) -> tuple[dict[str, list], dict[str, float]]:
+    """onnx checker, ONNX Runtime load, output shapes, and the outputs against TF's."""
+    onnx.checker.check_model(model)
+    session = _session(model)
+    x = reference["input"]
+    outputs = dict(zip([o.name for o in session.get_outputs()],
+                       session.run(None, {spec.input.name: x})))
+    shapes = {name: list(v.shape) for name, v in outputs.items()}
+    diffs: dict[str, float] = {}
+    if compare:
+        for tf_name, name in mapping.items():
+            expected = reference[f"output:{tf_name}"]
+            if expected.shape != outputs[name].shape:
+                raise ConversionError(f"{spec.name}: output {name} has shape "
+                                      f"{outputs[name].shape}, TensorFlow gives {expected.shape}")
+            diffs[name] = float(np.max(np.abs(expected - outputs[name])))
+            if not diffs[name] < TOLERANCE:
+                raise ConversionError(f"{spec.name}: output {name} differs from the TF.js graph "
+                                      f"by {diffs[name]:.2e} (tolerance {TOLERANCE})")
+    return shapes, diffs
+
+
+def _posenet_variants(model: onnx.ModelProto, spec: ModelSpec, reference: dict,
+                      mapping: dict[str, str]) -> dict[str, tuple]:
+    """One graph per output stride; each checked for resolution, stride 16 against TF."""
+    variants = {}
+    height = spec.verify_shape[1]
+    for stride in spec.output_strides:
+        graph = posenet_stride.with_output_stride(model, stride)
+        shapes, diffs = _check(graph, spec, reference, mapping,
+                               compare=stride == spec.native_output_stride)
+        side = posenet_stride.output_size(height, stride)
+        for name, shape in shapes.items():
+            if shape[1:3] != [side, side]:
+                raise ConversionError(f"{spec.name} stride {stride}: {name} is {shape}, "
+                                      f"expected {side}x{side} for a {height} input")
+        variants[spec.onnx_filename(stride)] = (graph, shapes, diffs)
+    return variants
+
+
+def _finish(spec: ModelSpec, raw_onnx: Path, reference_npz: Path, model_dir: Path,
+            tools: dict) -> ConvertedModel:
+    model = onnx.load(raw_onnx)
+    mapping = onnx_graph.finalize(model, spec)
+    reference = dict(np.load(reference_npz))
+    if spec.output_strides:
+        variants = _posenet_variants(model, spec, reference, mapping)
+    else:
+        shapes, diffs = _check(model, spec, reference, mapping, compare=True)
+        variants = {spec.onnx_filename(): (model, shapes, diffs)}
+    files, all_shapes, all_diffs = {}, {}, {}
+    for filename, (graph, shapes, diffs) in variants.items():
+        path = model_dir / filename
+        onnx.save(graph, path)
+        files[filename] = sha256_file(path)
+        all_shapes.update({f"{filename}:{k}": v for k, v in shapes.items()})
+        all_diffs.update(diffs)
+    say(f"{spec.name}: " + ", ".join(files) + " verified (max |ONNX - TF.js| "
+        + ", ".join(f"{k} {v:.1e}" for k, v in all_diffs.items()) + ")")
+    return ConvertedModel(
+        model=spec.name, files=files, source_sha256=dict(spec.files),
+        input_name=spec.input.name, input_shape=list(spec.input.shape),
+        output_names=[o.name for o in spec.outputs], output_shapes=all_shapes,
+        opset=int(tools.get("opset", 0)), max_abs_diff=all_diffs, tools=tools)
+
+
+def convert(models: list[str], model_dir: Path, force: bool = False) -> list[str]:
+    """Convert and verify ``models`` into ``model_dir``; returns those (re)converted."""
+    specs = [model_spec(m) for m in models]
+    todo = [s for s in specs if force or not is_converted(s, model_dir)]
+    if not todo:
+        say(f"all {len(specs)} models already converted and verified in {model_dir}")
+        return []
+    for spec in todo:
+        bad = missing_or_bad(model_dir, spec.files)
+        if bad:
+            raise FetchError(f"{spec.name}: source files {', '.join(bad)} are missing or "
+                             f"corrupt in {source_dir(model_dir)}; run 'pose-ros-models fetch'")
+    python = conversion_env(model_dir)
+    manifest = _read_manifest(model_dir)
+    with tempfile.TemporaryDirectory(prefix="pose_ros_convert_") as tmp:
+        jobs = []
+        for spec in todo:
+            model_json = next(n for n in spec.files if n.endswith(".json"))
+            jobs.append({"model_json": str(source_dir(model_dir) / model_json),
+                         "onnx": f"{tmp}/{spec.name}.raw.onnx",
+                         "reference": str(reference_path(model_dir, spec.name)),
+                         "input_shape": list(spec.verify_shape), "seed": SEED})
+        (Path(tmp) / "jobs.json").write_text(json.dumps(jobs))
+        say(f"converting {', '.join(s.name for s in todo)} with tf2onnx")
+        try:
+            result = run_with_heartbeat([str(python), str(CONVERTER), f"{tmp}/jobs.json"],
+                                        "TF.js -> ONNX conversion")
+        except RuntimeError as e:
+            raise ConversionError(str(e)) from e
+        tools = json.loads(result.stdout.strip().splitlines()[-1])
+        for spec, job in zip(todo, jobs):
+            entry = _finish(spec, Path(job["onnx"]), Path(job["reference"]), model_dir, tools)
+            manifest[spec.name] = asdict(entry)
+            _write_manifest(model_dir, manifest)
+    return [s.name for s in todo]
+
+
+def converted_entry(model_dir: Path, name: str) -> dict | None:
+    return _read_manifest(model_dir).get(name)

