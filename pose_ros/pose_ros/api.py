@@ -1,0 +1,58 @@
+"""The three-line Python API.
+
+    from pose_ros.api import create_estimator
+    estimator = create_estimator("movenet_lightning", backend="auto")
+    poses = estimator.estimate(rgb_image, timestamp)
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+
+import numpy as np
+
+from pose_ros.estimators import FAMILIES, PoseEstimator, PoseNetEstimator
+from pose_ros.estimators.base import backend_factory
+from pose_ros.models.registry import default_model_dir, model_spec
+from pose_ros.types import Pose
+
+
+def create_estimator(model: str = "movenet_lightning", backend: str = "auto",
+                     model_dir: Path | str | None = None, threads: int = 0,
+                     precision: str = "fp16", **options) -> PoseEstimator:
+    """An estimator for a registry model; ``options`` are its family's config fields
+    (e.g. ``output_stride=8`` for PoseNet, ``tracking="keypoint"`` for MultiPose)."""
+    spec = model_spec(model)
+    cls, config_cls = FAMILIES[spec.family]
+    known = {f.name for f in fields(config_cls)}
+    unknown = set(options) - known
+    if unknown:
+        raise ValueError(f"{model} has no option(s) {sorted(unknown)}; it takes {sorted(known)}")
+    directory = Path(model_dir) if model_dir else default_model_dir()
+    make = backend_factory(backend, threads=threads, precision=precision,
+                           engine_dir=directory / "engines")
+    return cls(spec, directory, make, config_cls(**options))
+
+
+def _posenet(estimator: PoseNetEstimator | None, **kwargs) -> PoseNetEstimator:
+    return estimator if estimator is not None else create_estimator("posenet_mobilenet", **kwargs)
+
+
+def estimate_single_pose(image: np.ndarray, image_scale_factor: float = 0.5,
+                         flip_horizontal: bool = False, output_stride: int = 16,
+                         estimator: PoseNetEstimator | None = None) -> Pose:
+    """PoseNet single-pose estimation with posenet 1.x's parameters."""
+    return _posenet(estimator).estimate_single_pose(image, image_scale_factor,
+                                                    flip_horizontal, output_stride)
+
+
+def estimate_multiple_poses(image: np.ndarray, image_scale_factor: float = 0.5,
+                            flip_horizontal: bool = False, output_stride: int = 16,
+                            max_pose_detections: int = 5, score_threshold: float = 0.5,
+                            nms_radius: float = 20.0,
+                            estimator: PoseNetEstimator | None = None) -> list[Pose]:
+    """PoseNet multi-pose estimation with posenet 1.x's parameters."""
+    return _posenet(estimator).estimate_multiple_poses(
+        image, image_scale_factor, flip_horizontal, output_stride, max_pose_detections,
+        score_threshold, nms_radius)

@@ -1,0 +1,205 @@
+"""TensorRT: the edge-GPU path (Jetson), engines built from the ONNX models.
+
+Written against NVIDIA's TensorRT Python API, versions 10 (JetPack 6) and 11:
+- engines are built with explicit shapes and one optimisation profile covering
+  the input sizes the estimator will feed, with a timing cache beside the engine;
+- an engine is cached under a key of the ONNX model's hash, TensorRT version,
+  GPU name, precision and shape profile, and loaded instead of rebuilt;
+- inference uses named I/O tensors (``set_input_shape``, ``set_tensor_address``,
+  ``execute_async_v3``) on a CUDA stream with page-locked host buffers;
+- FP16: TensorRT 10 takes the FP16 builder flag; TensorRT 11 dropped it for
+  strongly typed networks, so there the ONNX graph itself is converted to FP16
+  (inputs and outputs keep their types) and the network is strongly typed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pose_ros.backends.base import Backend, TensorInfo
+from pose_ros.models.progress import say
+
+PRECISIONS = ("fp32", "fp16")
+
+
+@dataclass(frozen=True)
+class ShapeProfile:
+    """min / opt / max shape of each input of the engine."""
+
+    shapes: dict[str, tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]]
+
+    @classmethod
+    def fixed(cls, shapes: dict[str, tuple[int, ...]]) -> ShapeProfile:
+        return cls({name: (tuple(s), tuple(s), tuple(s)) for name, s in shapes.items()})
+
+    def key(self) -> str:
+        return json.dumps({k: [list(x) for x in v] for k, v in sorted(self.shapes.items())})
+
+
+def tensorrt_available() -> tuple[bool, str]:
+    """(usable, why): TensorRT and pycuda importable and a CUDA GPU present."""
+    try:
+        import tensorrt  # noqa: F401
+    except ImportError:
+        return False, "TensorRT is not installed (it comes with JetPack / NVIDIA's wheels)"
+    try:
+        import pycuda.driver as cuda
+
+        cuda.init()
+        if cuda.Device.count() == 0:
+            return False, "no CUDA GPU is present"
+    except ImportError:
+        return False, "pycuda is not installed (pip install pycuda)"
+    except Exception as e:  # pycuda raises its own LogicError/RuntimeError without a driver
+        return False, f"CUDA is not usable: {e}"
+    return True, f"TensorRT {tensorrt.__version__} with a CUDA GPU"
+
+
+def _trt():
+    import tensorrt as trt
+
+    return trt, int(trt.__version__.split(".")[0])
+
+
+def fp16_onnx(onnx_bytes: bytes) -> bytes:
+    """The ONNX graph in FP16 with FP32 inputs and outputs (for TensorRT 11)."""
+    import onnx
+    from onnxconverter_common import float16  # only needed on this path
+
+    model = float16.convert_float_to_float16(onnx.load_from_string(onnx_bytes),
+                                             keep_io_types=True)
+    return model.SerializeToString()
+
+
+def engine_key(onnx_bytes: bytes, precision: str, profile: ShapeProfile, gpu_name: str) -> str:
+    trt, _ = _trt()
+    h = hashlib.sha256(onnx_bytes)
+    h.update(f"|trt={trt.__version__}|gpu={gpu_name}|{precision}|{profile.key()}".encode())
+    return h.hexdigest()[:24]
+
+
+def build_engine(onnx_bytes: bytes, precision: str, profile: ShapeProfile,
+                 timing_cache: Path) -> bytes:
+    """Build a serialized engine, showing the builder's progress."""
+    trt, major = _trt()
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
+    logger = trt.Logger(trt.Logger.WARNING)
+    builder = trt.Builder(logger)
+    flags = 0
+    if precision == "fp16" and major >= 11:
+        flags |= 1 << int(trt.NetworkDefinitionCreationFlag.STRONGLY_TYPED)
+        onnx_bytes = fp16_onnx(onnx_bytes)
+    network = builder.create_network(flags)
+    parser = trt.OnnxParser(network, logger)
+    if not parser.parse(onnx_bytes):
+        errors = "; ".join(str(parser.get_error(i)) for i in range(parser.num_errors))
+        raise RuntimeError(f"TensorRT could not parse the ONNX model: {errors}")
+    config = builder.create_builder_config()
+    if precision == "fp16" and major < 11:
+        config.set_flag(trt.BuilderFlag.FP16)
+    opt_profile = builder.create_optimization_profile()
+    for name, (lo, opt, hi) in profile.shapes.items():
+        opt_profile.set_shape(name, lo, opt, hi)
+    config.add_optimization_profile(opt_profile)
+    cache = config.create_timing_cache(timing_cache.read_bytes() if timing_cache.exists() else b"")
+    config.set_timing_cache(cache, ignore_mismatch=False)
+    config.progress_monitor = _progress_monitor(trt)
+    start = time.monotonic()
+    serialized = builder.build_serialized_network(network, config)
+    if serialized is None:
+        raise RuntimeError("TensorRT failed to build the engine (see its log above)")
+    timing_cache.write_bytes(memoryview(config.get_timing_cache().serialize()))
+    say(f"engine built in {time.monotonic() - start:.0f} s")
+    return bytes(serialized)
+
+
+def _progress_monitor(trt):
+    class Monitor(trt.IProgressMonitor):
+        def __init__(self) -> None:
+            trt.IProgressMonitor.__init__(self)
+
+        def phase_start(self, phase_name, parent_phase, num_steps):
+            say(f"TensorRT: {phase_name} ({num_steps} steps)")
+
+        def step_complete(self, phase_name, step):
+            return True  # keep building
+
+        def phase_finish(self, phase_name):
+            pass
+
+    return Monitor()
+
+
+class TensorRTBackend(Backend):
+    name = "tensorrt"
+
+    def __init__(self, onnx_path: Path, engine_dir: Path, profile: ShapeProfile,
+                 precision: str = "fp16", device: int = 0) -> None:
+        from pose_ros.backends.cuda_buffers import CudaContext
+
+        trt, _ = _trt()
+        self._cuda = CudaContext(device)
+        onnx_bytes = onnx_path.read_bytes()
+        key = engine_key(onnx_bytes, precision, profile, self._cuda.device_name)
+        engine_dir.mkdir(parents=True, exist_ok=True)
+        self.engine_path = engine_dir / f"{onnx_path.stem}.{precision}.{key}.engine"
+        if self.engine_path.exists():
+            say(f"loading cached TensorRT engine {self.engine_path}")
+            serialized = self.engine_path.read_bytes()
+        else:
+            say(f"building a TensorRT {precision} engine for {onnx_path.name} "
+                f"(minutes on a Jetson, once; cached as {self.engine_path.name})")
+            serialized = build_engine(onnx_bytes, precision, profile,
+                                      engine_dir / f"{onnx_path.stem}.timing.cache")
+            self.engine_path.write_bytes(serialized)
+        self._runtime = trt.Runtime(trt.Logger(trt.Logger.WARNING))
+        self._engine = self._runtime.deserialize_cuda_engine(serialized)
+        self._context = self._engine.create_execution_context()
+        self._inputs, self._outputs = [], []
+        for i in range(self._engine.num_io_tensors):
+            name = self._engine.get_tensor_name(i)
+            info = TensorInfo(name, np.dtype(trt.nptype(self._engine.get_tensor_dtype(name))),
+                              tuple(self._engine.get_tensor_shape(name)))
+            is_input = self._engine.get_tensor_mode(name) == trt.TensorIOMode.INPUT
+            (self._inputs if is_input else self._outputs).append(info)
+
+    @property
+    def inputs(self) -> list[TensorInfo]:
+        return self._inputs
+
+    @property
+    def outputs(self) -> list[TensorInfo]:
+        return self._outputs
+
+    def run(self, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        for info in self._inputs:
+            array = feeds[info.name]
+            self._context.set_input_shape(info.name, array.shape)
+            host, address = self._cuda.buffer(info.name, array.shape, info.dtype)
+            np.copyto(host, array, casting="same_kind")
+            self._cuda.to_device(info.name, host)
+            self._context.set_tensor_address(info.name, address)
+        results = {}
+        for info in self._outputs:
+            shape = tuple(self._context.get_tensor_shape(info.name))
+            host, address = self._cuda.buffer(info.name, shape, info.dtype)
+            self._context.set_tensor_address(info.name, address)
+            results[info.name] = host
+        if not self._context.execute_async_v3(self._cuda.stream.handle):
+            raise RuntimeError("TensorRT execution failed")
+        for name, host in results.items():
+            self._cuda.to_host(name, host)
+        self._cuda.synchronize()
+        return {name: host.copy() for name, host in results.items()}
+
+    def close(self) -> None:
+        self._context = None
+        self._engine = None
+        self._cuda.close()

@@ -1,0 +1,76 @@
+"""MoveNet single-pose smart cropping (tfjs-models pose-detection ``crop_utils``).
+
+The next frame's crop is a square centred on the hips, large enough for the torso
+(x1.9) and every confident keypoint (x1.2) of this frame; when the torso is not
+visible the whole image is used again. Regions are (y_min, x_min, y_max, x_max)
+in 0..1 of the image; they may extend past it (the crop is zero-padded there).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pose_ros.filters.low_pass import LowPassFilter
+from pose_ros.keypoints import KEYPOINT_INDEX
+
+MIN_CROP_KEYPOINT_SCORE = 0.2
+CROP_FILTER_ALPHA = 0.9
+TORSO = np.array([KEYPOINT_INDEX[n] for n in
+                  ("left_shoulder", "right_shoulder", "left_hip", "right_hip")])
+HIPS = np.array([KEYPOINT_INDEX["left_hip"], KEYPOINT_INDEX["right_hip"]])
+SHOULDERS = np.array([KEYPOINT_INDEX["left_shoulder"], KEYPOINT_INDEX["right_shoulder"]])
+
+
+def full_image_region(width: int, height: int) -> np.ndarray:
+    """The whole image padded to a square (the reference's fallback crop).
+
+    The reference starts a video with a centred square crop instead, which never
+    sees people near the edges of a wide image; we start with the whole image.
+    """
+    if width > height:
+        h = width / height
+        return np.array([0.5 - h / 2, 0.0, 0.5 + h / 2, 1.0])
+    w = height / width
+    return np.array([0.0, 0.5 - w / 2, 1.0, 0.5 + w / 2])
+
+
+def torso_visible(scores: np.ndarray) -> bool:
+    return bool(np.any(scores[HIPS] > MIN_CROP_KEYPOINT_SCORE)
+                and np.any(scores[SHOULDERS] > MIN_CROP_KEYPOINT_SCORE))
+
+
+def next_crop_region(xy: np.ndarray, scores: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Crop for the next frame from keypoints ``xy`` (pixels) and their ``scores``."""
+    if not torso_visible(scores):
+        return full_image_region(width, height)
+    yx = xy[:, ::-1].astype(np.float64)
+    center = yx[HIPS].mean(axis=0)
+    torso_range = np.abs(yx[TORSO] - center).max(axis=0)
+    confident = scores >= MIN_CROP_KEYPOINT_SCORE
+    body_range = np.abs(yx[confident] - center).max(axis=0) if confident.any() else np.zeros(2)
+    half = max(torso_range.max() * 1.9, body_range.max() * 1.2)
+    cy, cx = center
+    half = min(half, max(cx, width - cx, cy, height - cy))
+    if half > max(width, height) / 2:
+        return full_image_region(width, height)
+    y0, x0 = cy - half, cx - half
+    return np.array([y0 / height, x0 / width, (y0 + 2 * half) / height, (x0 + 2 * half) / width])
+
+
+class CropRegionFilter:
+    """Low-pass filters each edge of successive crop regions (alpha 0.9)."""
+
+    def __init__(self, alpha: float = CROP_FILTER_ALPHA) -> None:
+        self._filter = LowPassFilter(alpha)
+
+    def apply(self, region: np.ndarray) -> np.ndarray:
+        return self._filter.apply(region)
+
+    def reset(self) -> None:
+        self._filter.reset()
+
+
+def region_to_box(region: np.ndarray, width: int, height: int) -> tuple[float, float, float, float]:
+    """(y_min, x_min, y_max, x_max) in 0..1 -> (x0, y0, x1, y1) pixel edges."""
+    y0, x0, y1, x1 = region
+    return (x0 * width, y0 * height, x1 * width, y1 * height)

@@ -1,0 +1,98 @@
+"""The one interface every pose estimator implements, and what they share."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from pose_ros.backends import Backend, create_backend
+from pose_ros.models.locate import onnx_model_path
+from pose_ros.models.registry import ModelSpec
+from pose_ros.transforms import ImageToInput
+from pose_ros.types import Pose
+
+BackendFactory = Callable[[Path, dict], Backend]
+
+
+def backend_factory(kind: str = "auto", threads: int = 0, precision: str = "fp16",
+                    engine_dir: Path | None = None) -> BackendFactory:
+    def make(onnx_path: Path, input_shapes: dict) -> Backend:
+        return create_backend(kind, onnx_path, input_shapes=input_shapes,
+                              engine_dir=engine_dir, threads=threads, precision=precision)
+    return make
+
+
+def check_image(image: np.ndarray) -> None:
+    if not (isinstance(image, np.ndarray) and image.dtype == np.uint8 and image.ndim == 3
+            and image.shape[2] == 3 and image.shape[0] > 0 and image.shape[1] > 0):
+        got = (f"{image.dtype} array of shape {image.shape}" if isinstance(image, np.ndarray)
+               else type(image).__name__)
+        raise ValueError(f"expected an RGB uint8 image of shape (H, W, 3), got {got}")
+
+
+class PoseEstimator(abc.ABC):
+    """Image in (RGB uint8, H x W x 3), poses out (source-image pixels)."""
+
+    def __init__(self, spec: ModelSpec, model_dir: Path, make_backend: BackendFactory) -> None:
+        self.spec = spec
+        self.model_dir = Path(model_dir)
+        self._make_backend = make_backend
+        self._backends: dict[tuple, Backend] = {}
+        self.backend_name = ""
+
+    @abc.abstractmethod
+    def estimate(self, image: np.ndarray, timestamp: float | None = None) -> list[Pose]:
+        """Poses in ``image``; ``timestamp`` (seconds) enables temporal smoothing/tracking."""
+
+    def reset(self) -> None:
+        """Forget temporal state (crop region, filters, tracks)."""
+
+    def close(self) -> None:
+        for backend in self._backends.values():
+            backend.close()
+        self._backends.clear()
+
+    def _backend(self, input_shape: tuple[int, ...], output_stride: int | None = None) -> Backend:
+        """The backend for this input shape (and stride): ONNX Runtime serves any
+        shape with one session; TensorRT engines are built per shape."""
+        key = (output_stride, input_shape if self._shape_specific() else None)
+        if key not in self._backends:
+            path = onnx_model_path(self.spec, self.model_dir, output_stride)
+            backend = self._make_backend(path, {self.spec.input.name: input_shape})
+            self.backend_name = backend.name
+            self._backends[key] = backend
+        return self._backends[key]
+
+    def _shape_specific(self) -> bool:
+        return self.backend_name == "tensorrt"
+
+    @staticmethod
+    def _to_image(poses: list[Pose], transform: ImageToInput) -> list[Pose]:
+        for pose in poses:
+            pose.xy = transform.to_image(pose.xy).astype(np.float32)
+            if pose.box is not None:
+                pose.box = transform.to_image(pose.box.reshape(2, 2)).reshape(4).astype(np.float32)
+        return poses
+
+
+class InputBuffers:
+    """Reused buffers for the warped image and the model input (no per-frame allocation)."""
+
+    def __init__(self) -> None:
+        self._warped: np.ndarray | None = None
+        self._model: dict[tuple, np.ndarray] = {}
+
+    def warp(self, transform: ImageToInput, image: np.ndarray) -> np.ndarray:
+        shape = (transform.input_height, transform.input_width, 3)
+        if self._warped is None or self._warped.shape != shape:
+            self._warped = np.empty(shape, np.uint8)
+        return transform.warp(image, out=self._warped)
+
+    def model_input(self, shape: tuple[int, ...], dtype) -> np.ndarray:
+        key = (shape, np.dtype(dtype).str)
+        if key not in self._model:
+            self._model[key] = np.empty(shape, dtype)
+        return self._model[key]

@@ -1,0 +1,106 @@
+"""MoveNet MultiPose Lightning: up to six people, boxes, tracking, smoothing."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from pose_ros.decoders.movenet import DEFAULT_MIN_POSE_SCORE, decode_multiple_poses
+from pose_ros.estimators.base import InputBuffers, PoseEstimator, check_image
+from pose_ros.filters.keypoint_smoother import DEFAULT_MAX_GAP_S, KeypointSmoother
+from pose_ros.filters.one_euro import OneEuroConfig
+from pose_ros.tracking.bounding_box_tracker import BoundingBoxTracker
+from pose_ros.tracking.keypoint_tracker import KeypointTracker
+from pose_ros.tracking.tracker import Tracker
+from pose_ros.transforms import ImageToInput
+from pose_ros.types import Pose
+
+TRACKERS = ("off", "bounding_box", "keypoint")
+DIMENSION_DIVISOR = 32
+
+
+@dataclass(frozen=True)
+class MultiPoseConfig:
+    max_dimension: int = 256  # the reference's MOVENET_MULTIPOSE_DEFAULT_MAX_DIMENSION
+    min_pose_score: float = DEFAULT_MIN_POSE_SCORE
+    tracking: str = "bounding_box"
+    smoothing: bool = True
+    filter: OneEuroConfig = OneEuroConfig()
+    max_gap_s: float = DEFAULT_MAX_GAP_S
+
+    def validate(self) -> None:
+        if self.max_dimension < DIMENSION_DIVISOR or self.max_dimension % DIMENSION_DIVISOR:
+            raise ValueError(f"max_dimension must be a positive multiple of 32, not {self.max_dimension}")
+        if self.tracking not in TRACKERS:
+            raise ValueError(f"tracking must be one of {TRACKERS}, not {self.tracking!r}")
+        if not 0.0 <= self.min_pose_score <= 1.0:
+            raise ValueError(f"min_pose_score must be in [0, 1], not {self.min_pose_score}")
+
+
+def make_tracker(kind: str) -> Tracker | None:
+    return {"bounding_box": BoundingBoxTracker, "keypoint": KeypointTracker}.get(kind, lambda: None)()
+
+
+class MoveNetMultiPoseEstimator(PoseEstimator):
+    def __init__(self, spec, model_dir, make_backend,
+                 config: MultiPoseConfig = MultiPoseConfig()):
+        super().__init__(spec, model_dir, make_backend)
+        config.validate()
+        self.config = config
+        self._buffers = InputBuffers()
+        self._tracker = make_tracker(config.tracking)
+        self._smoothers: dict[int, KeypointSmoother] = {}
+
+    def configure(self, **changes) -> None:
+        config = replace(self.config, **changes)
+        config.validate()
+        if config.tracking != self.config.tracking:
+            self._tracker = make_tracker(config.tracking)
+        self.config = config
+        self._smoothers.clear()
+
+    def reset(self) -> None:
+        if self._tracker is not None:
+            self._tracker.reset()
+        self._smoothers.clear()
+
+    def input_transform(self, width: int, height: int) -> ImageToInput:
+        """Long side resized to ``max_dimension``, the short side padded (bottom or
+        right) to a multiple of 32, as the reference does."""
+        m = self.config.max_dimension
+        if width > height:
+            rw, rh = m, round(m * height / width)
+        else:
+            rw, rh = round(m * width / height), m
+        pw = math.ceil(rw / DIMENSION_DIVISOR) * DIMENSION_DIVISOR
+        ph = math.ceil(rh / DIMENSION_DIVISOR) * DIMENSION_DIVISOR
+        return ImageToInput.from_box((0.0, 0.0, width * pw / rw, height * ph / rh), pw, ph)
+
+    def estimate(self, image: np.ndarray, timestamp: float | None = None) -> list[Pose]:
+        check_image(image)
+        height, width = image.shape[:2]
+        transform = self.input_transform(width, height)
+        warped = self._buffers.warp(transform, image)
+        x = self._buffers.model_input((1, *warped.shape), np.int32)
+        np.copyto(x[0], warped)
+        (output,) = self._backend(x.shape).run({self.spec.input.name: x}).values()
+        poses = self._to_image(decode_multiple_poses(
+            output, transform.input_width, transform.input_height, self.config.min_pose_score),
+            transform)
+        if timestamp is not None and self._tracker is not None:
+            self._tracker.apply(poses, timestamp, width, height)
+            if self.config.smoothing:
+                self._smooth(poses, timestamp, width, height)
+        return poses
+
+    def _smooth(self, poses: list[Pose], timestamp: float, width: int, height: int) -> None:
+        scale = np.array([width, height], dtype=np.float32)
+        for pose in poses:
+            smoother = self._smoothers.setdefault(
+                pose.track_id, KeypointSmoother(self.config.filter, self.config.max_gap_s))
+            pose.xy = smoother.apply(pose.xy / scale, timestamp) * scale
+        alive = self._tracker.track_ids()
+        for track_id in [t for t in self._smoothers if t not in alive]:
+            del self._smoothers[track_id]

@@ -1,0 +1,79 @@
+"""MoveNet SinglePose (Lightning, Thunder) with smart cropping and smoothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from pose_ros import crop_region
+from pose_ros.decoders.movenet import decode_single_pose
+from pose_ros.estimators.base import InputBuffers, PoseEstimator, check_image
+from pose_ros.filters.keypoint_smoother import DEFAULT_MAX_GAP_S, KeypointSmoother
+from pose_ros.filters.one_euro import OneEuroConfig
+from pose_ros.transforms import ImageToInput
+from pose_ros.types import Pose
+
+
+@dataclass(frozen=True)
+class MoveNetConfig:
+    smoothing: bool = True
+    filter: OneEuroConfig = OneEuroConfig()
+    max_gap_s: float = DEFAULT_MAX_GAP_S
+    #: Poses scoring below this are not reported (0 reports every pose).
+    min_pose_score: float = 0.0
+
+
+class MoveNetSinglePoseEstimator(PoseEstimator):
+    """Runs on a square crop: on a still image or a first frame the whole image
+    letterboxed; on video the crop follows the person found in the previous frame."""
+
+    def __init__(self, spec, model_dir, make_backend, config: MoveNetConfig = MoveNetConfig()):
+        super().__init__(spec, model_dir, make_backend)
+        self.config = config
+        self.input_size = int(spec.input.shape[1])
+        self._buffers = InputBuffers()
+        self._region: np.ndarray | None = None
+        self._image_size: tuple[int, int] | None = None
+        self._crop_filter = crop_region.CropRegionFilter()
+        self._smoother = KeypointSmoother(config.filter, config.max_gap_s)
+
+    def configure(self, **changes) -> None:
+        self.config = replace(self.config, **changes)
+        self._smoother = KeypointSmoother(self.config.filter, self.config.max_gap_s)
+
+    def reset(self) -> None:
+        self._region = None
+        self._crop_filter.reset()
+        self._smoother.reset()
+
+    def input_transform(self, width: int, height: int) -> ImageToInput:
+        region = self._region if self._region is not None else \
+            crop_region.full_image_region(width, height)
+        box = crop_region.region_to_box(region, width, height)
+        return ImageToInput.from_box(box, self.input_size, self.input_size)
+
+    def estimate(self, image: np.ndarray, timestamp: float | None = None) -> list[Pose]:
+        check_image(image)
+        height, width = image.shape[:2]
+        if timestamp is None or self._image_size != (width, height):
+            self.reset()  # a still image, or a new camera: no previous frame to follow
+        self._image_size = (width, height)
+        transform = self.input_transform(width, height)
+        warped = self._buffers.warp(transform, image)
+        x = self._buffers.model_input((1, *warped.shape), np.int32)
+        np.copyto(x[0], warped)
+        backend = self._backend(x.shape)
+        (output,) = backend.run({self.spec.input.name: x}).values()
+        (pose,) = self._to_image([decode_single_pose(output, self.input_size, self.input_size)],
+                                 transform)
+        if pose.score == 0.0:
+            self.reset()
+            return []
+        if timestamp is not None:
+            if self.config.smoothing:
+                scale = np.array([width, height], dtype=np.float32)
+                pose.xy = self._smoother.apply(pose.xy / scale, timestamp) * scale
+            self._region = self._crop_filter.apply(
+                crop_region.next_crop_region(pose.xy, pose.scores, width, height))
+        return [pose] if pose.score >= self.config.min_pose_score else []

@@ -1,0 +1,112 @@
+"""PoseNet (MobileNetV1) as tfjs-models posenet 1.x runs it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from pose_ros.decoders.posenet_multi import decode_multiple_poses
+from pose_ros.decoders.posenet_single import decode_single_pose, sigmoid
+from pose_ros.estimators.base import InputBuffers, PoseEstimator, check_image
+from pose_ros.transforms import ImageToInput
+from pose_ros.types import Pose
+
+DECODINGS = ("single", "multi")
+
+
+@dataclass(frozen=True)
+class PoseNetConfig:
+    output_stride: int = 16
+    image_scale_factor: float = 0.5
+    flip_horizontal: bool = False
+    decoding: str = "multi"
+    max_pose_detections: int = 5
+    score_threshold: float = 0.5
+    nms_radius: float = 20.0
+
+    def validate(self, strides: tuple[int, ...]) -> None:
+        if self.output_stride not in strides:
+            raise ValueError(f"output_stride must be one of {list(strides)}, not {self.output_stride}")
+        if not 0.2 <= self.image_scale_factor <= 1.0:
+            raise ValueError(f"image_scale_factor must be in [0.2, 1.0], not {self.image_scale_factor}")
+        if self.decoding not in DECODINGS:
+            raise ValueError(f"decoding must be one of {DECODINGS}, not {self.decoding!r}")
+        if self.max_pose_detections < 1:
+            raise ValueError(f"max_pose_detections must be at least 1, not {self.max_pose_detections}")
+        if not 0.0 <= self.score_threshold <= 1.0:
+            raise ValueError(f"score_threshold must be in [0, 1], not {self.score_threshold}")
+        if not self.nms_radius > 0:
+            raise ValueError(f"nms_radius must be positive, not {self.nms_radius}")
+
+
+def valid_resolution(image_scale_factor: float, size: int, output_stride: int) -> int:
+    """tfjs ``getValidResolution``: the scaled size rounded down to k * stride + 1."""
+    even = size * image_scale_factor - 1
+    return int(even - (even % output_stride) + 1)
+
+
+class PoseNetEstimator(PoseEstimator):
+    def __init__(self, spec, model_dir, make_backend, config: PoseNetConfig = PoseNetConfig()):
+        super().__init__(spec, model_dir, make_backend)
+        config.validate(spec.output_strides)
+        self.config = config
+        self._buffers = InputBuffers()
+
+    def configure(self, **changes) -> None:
+        """Change parameters (validated first; the old ones stay on error)."""
+        config = replace(self.config, **changes)
+        config.validate(self.spec.output_strides)
+        self.config = config
+
+    def input_transform(self, width: int, height: int) -> ImageToInput:
+        c = self.config
+        return ImageToInput.from_box(
+            (0.0, 0.0, float(width), float(height)),
+            valid_resolution(c.image_scale_factor, width, c.output_stride),
+            valid_resolution(c.image_scale_factor, height, c.output_stride),
+            flip=c.flip_horizontal)
+
+    def preprocess(self, image: np.ndarray, transform: ImageToInput) -> np.ndarray:
+        warped = self._buffers.warp(transform, image)
+        x = self._buffers.model_input((1, *warped.shape), np.float32)
+        np.multiply(warped, 1.0 / 127.5, out=x[0], casting="unsafe")
+        x -= 1.0
+        return x
+
+    def infer(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        backend = self._backend(x.shape, self.config.output_stride)
+        return {k: v[0] for k, v in backend.run({self.spec.input.name: x}).items()}
+
+    def decode(self, outputs: dict[str, np.ndarray]) -> list[Pose]:
+        c = self.config
+        if c.decoding == "single":
+            return [decode_single_pose(outputs["heatmap"], outputs["offset"], c.output_stride)]
+        return decode_multiple_poses(
+            sigmoid(outputs["heatmap"]), outputs["offset"], outputs["displacement_fwd"],
+            outputs["displacement_bwd"], c.output_stride, c.max_pose_detections,
+            c.score_threshold, c.nms_radius)
+
+    def estimate(self, image: np.ndarray, timestamp: float | None = None) -> list[Pose]:
+        check_image(image)
+        transform = self.input_transform(image.shape[1], image.shape[0])
+        outputs = self.infer(self.preprocess(image, transform))
+        return self._to_image(self.decode(outputs), transform)
+
+    def estimate_single_pose(self, image: np.ndarray, image_scale_factor: float = 0.5,
+                             flip_horizontal: bool = False, output_stride: int = 16) -> Pose:
+        """posenet 1.x ``estimateSinglePose``, parameters by name."""
+        self.configure(decoding="single", image_scale_factor=image_scale_factor,
+                       flip_horizontal=flip_horizontal, output_stride=output_stride)
+        return self.estimate(image)[0]
+
+    def estimate_multiple_poses(self, image: np.ndarray, image_scale_factor: float = 0.5,
+                                flip_horizontal: bool = False, output_stride: int = 16,
+                                max_pose_detections: int = 5, score_threshold: float = 0.5,
+                                nms_radius: float = 20.0) -> list[Pose]:
+        """posenet 1.x ``estimateMultiplePoses``, parameters by name."""
+        self.configure(decoding="multi", image_scale_factor=image_scale_factor,
+                       flip_horizontal=flip_horizontal, output_stride=output_stride,
+                       max_pose_detections=max_pose_detections,
+                       score_threshold=score_threshold, nms_radius=nms_radius)
+        return self.estimate(image)

@@ -1,0 +1,1 @@
+"""Temporal filters for keypoints (tfjs-models pose-detection calculators)."""

@@ -1,0 +1,32 @@
+"""Find a converted model in the model directory, or say exactly how to get it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pose_ros.models.convert import converted_entry
+from pose_ros.models.fetch import sha256_file
+from pose_ros.models.registry import ModelSpec
+
+
+class ModelNotFoundError(FileNotFoundError):
+    """A model file is missing, or is not the file its conversion recorded."""
+
+
+def onnx_model_path(spec: ModelSpec, model_dir: Path, output_stride: int | None = None,
+                    verify: bool = True) -> Path:
+    """The ONNX file of ``spec`` in ``model_dir``, checked against ``converted.json``."""
+    filename = spec.onnx_filename(output_stride)
+    path = Path(model_dir) / filename
+    fix = f"run 'pose-ros-models --model-dir {model_dir} convert {spec.name}'"
+    if not path.is_file():
+        raise ModelNotFoundError(f"model file {path} is missing; {fix}")
+    if verify:
+        entry = converted_entry(Path(model_dir), spec.name)
+        expected = entry["files"].get(filename) if entry else None
+        if expected is None:
+            raise ModelNotFoundError(f"{path} is not recorded in {model_dir}/converted.json; {fix}")
+        if sha256_file(path) != expected:
+            raise ModelNotFoundError(f"{path} does not match its recorded SHA-256 (truncated "
+                                     f"or modified); {fix} --force")
+    return path

@@ -1,0 +1,1 @@
+"""Multi-person tracking (tfjs-models pose-detection calculators)."""
