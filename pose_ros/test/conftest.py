@@ -21,3 +21,24 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"the shared test data is not at {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def model_dir() -> Path:
+    """The model cache that 'make test' filled (pose-ros-models convert)."""
+    from pose_ros.models.convert import is_converted
+    from pose_ros.models.registry import default_model_dir, model_names, model_spec
+
+    directory = default_model_dir()
+    missing = [m for m in model_names() if not is_converted(model_spec(m), directory)]
+    assert not missing, (f"models {missing} are not converted in {directory}: "
+                         "run 'make models' (pose-ros-models convert)")
+    return directory
+
+
+@pytest.fixture(scope="session")
+def astronaut() -> "np.ndarray":
+    """A real photo of a person shipped by a registry package (scikit-image)."""
+    from skimage import data
+
+    return data.astronaut()
