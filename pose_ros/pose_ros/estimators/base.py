@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -33,8 +34,23 @@ def check_image(image: np.ndarray) -> None:
         raise ValueError(f"expected an RGB uint8 image of shape (H, W, 3), got {got}")
 
 
+@dataclass
+class Prepared:
+    """A frame made ready for the model: its input tensor and how it maps back."""
+
+    input: np.ndarray
+    transform: ImageToInput
+    width: int
+    height: int
+
+
 class PoseEstimator(abc.ABC):
-    """Image in (RGB uint8, H x W x 3), poses out (source-image pixels)."""
+    """Image in (RGB uint8, H x W x 3), poses out (source-image pixels).
+
+    ``estimate`` runs three stages that subclasses implement or inherit:
+    ``preprocess`` (image -> model input), ``infer`` (backend) and
+    ``postprocess`` (tensors -> poses, with temporal state).
+    """
 
     def __init__(self, spec: ModelSpec, model_dir: Path, make_backend: BackendFactory) -> None:
         self.spec = spec
@@ -43,9 +59,26 @@ class PoseEstimator(abc.ABC):
         self._backends: dict[tuple, Backend] = {}
         self.backend_name = ""
 
-    @abc.abstractmethod
     def estimate(self, image: np.ndarray, timestamp: float | None = None) -> list[Pose]:
         """Poses in ``image``; ``timestamp`` (seconds) enables temporal smoothing/tracking."""
+        check_image(image)
+        prepared = self.preprocess(image, timestamp)
+        return self.postprocess(self.infer(prepared), prepared, timestamp)
+
+    @abc.abstractmethod
+    def preprocess(self, image: np.ndarray, timestamp: float | None) -> Prepared: ...
+
+    @abc.abstractmethod
+    def postprocess(self, outputs: dict[str, np.ndarray], prepared: Prepared,
+                    timestamp: float | None) -> list[Pose]: ...
+
+    def infer(self, prepared: Prepared) -> dict[str, np.ndarray]:
+        """Run the model; outputs keep their batch dimension."""
+        x = prepared.input
+        return self._backend(x.shape, self._output_stride()).run({self.spec.input.name: x})
+
+    def _output_stride(self) -> int | None:
+        return None
 
     def reset(self) -> None:
         """Forget temporal state (crop region, filters, tracks)."""
@@ -90,6 +123,13 @@ class InputBuffers:
         if self._warped is None or self._warped.shape != shape:
             self._warped = np.empty(shape, np.uint8)
         return transform.warp(image, out=self._warped)
+
+    def int32_input(self, transform: ImageToInput, image: np.ndarray) -> np.ndarray:
+        """The warped image as the (1, H, W, 3) int32 pixels MoveNet takes."""
+        warped = self.warp(transform, image)
+        x = self.model_input((1, *warped.shape), np.int32)
+        np.copyto(x[0], warped)
+        return x
 
     def model_input(self, shape: tuple[int, ...], dtype) -> np.ndarray:
         key = (shape, np.dtype(dtype).str)

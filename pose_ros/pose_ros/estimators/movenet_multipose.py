@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from pose_ros.decoders.movenet import DEFAULT_MIN_POSE_SCORE, decode_multiple_poses
-from pose_ros.estimators.base import InputBuffers, PoseEstimator, check_image
+from pose_ros.estimators.base import InputBuffers, PoseEstimator, Prepared
 from pose_ros.filters.keypoint_smoother import DEFAULT_MAX_GAP_S, KeypointSmoother
 from pose_ros.filters.one_euro import OneEuroConfig
 from pose_ros.tracking.bounding_box_tracker import BoundingBoxTracker
@@ -78,21 +78,21 @@ class MoveNetMultiPoseEstimator(PoseEstimator):
         ph = math.ceil(rh / DIMENSION_DIVISOR) * DIMENSION_DIVISOR
         return ImageToInput.from_box((0.0, 0.0, width * pw / rw, height * ph / rh), pw, ph)
 
-    def estimate(self, image: np.ndarray, timestamp: float | None = None) -> list[Pose]:
-        check_image(image)
+    def preprocess(self, image: np.ndarray, timestamp: float | None = None) -> Prepared:
         height, width = image.shape[:2]
         transform = self.input_transform(width, height)
-        warped = self._buffers.warp(transform, image)
-        x = self._buffers.model_input((1, *warped.shape), np.int32)
-        np.copyto(x[0], warped)
-        (output,) = self._backend(x.shape).run({self.spec.input.name: x}).values()
+        return Prepared(self._buffers.int32_input(transform, image), transform, width, height)
+
+    def postprocess(self, outputs: dict[str, np.ndarray], prepared: Prepared,
+                    timestamp: float | None = None) -> list[Pose]:
+        (output,) = outputs.values()
+        t = prepared.transform
         poses = self._to_image(decode_multiple_poses(
-            output, transform.input_width, transform.input_height, self.config.min_pose_score),
-            transform)
+            output, t.input_width, t.input_height, self.config.min_pose_score), t)
         if timestamp is not None and self._tracker is not None:
-            self._tracker.apply(poses, timestamp, width, height)
+            self._tracker.apply(poses, timestamp, prepared.width, prepared.height)
             if self.config.smoothing:
-                self._smooth(poses, timestamp, width, height)
+                self._smooth(poses, timestamp, prepared.width, prepared.height)
         return poses
 
     def _smooth(self, poses: list[Pose], timestamp: float, width: int, height: int) -> None:

@@ -8,7 +8,7 @@ import numpy as np
 
 from pose_ros import crop_region
 from pose_ros.decoders.movenet import decode_single_pose
-from pose_ros.estimators.base import InputBuffers, PoseEstimator, check_image
+from pose_ros.estimators.base import InputBuffers, PoseEstimator, Prepared
 from pose_ros.filters.keypoint_smoother import DEFAULT_MAX_GAP_S, KeypointSmoother
 from pose_ros.filters.one_euro import OneEuroConfig
 from pose_ros.transforms import ImageToInput
@@ -53,23 +53,23 @@ class MoveNetSinglePoseEstimator(PoseEstimator):
         box = crop_region.region_to_box(region, width, height)
         return ImageToInput.from_box(box, self.input_size, self.input_size)
 
-    def estimate(self, image: np.ndarray, timestamp: float | None = None) -> list[Pose]:
-        check_image(image)
+    def preprocess(self, image: np.ndarray, timestamp: float | None = None) -> Prepared:
         height, width = image.shape[:2]
         if timestamp is None or self._image_size != (width, height):
             self.reset()  # a still image, or a new camera: no previous frame to follow
         self._image_size = (width, height)
         transform = self.input_transform(width, height)
-        warped = self._buffers.warp(transform, image)
-        x = self._buffers.model_input((1, *warped.shape), np.int32)
-        np.copyto(x[0], warped)
-        backend = self._backend(x.shape)
-        (output,) = backend.run({self.spec.input.name: x}).values()
+        return Prepared(self._buffers.int32_input(transform, image), transform, width, height)
+
+    def postprocess(self, outputs: dict[str, np.ndarray], prepared: Prepared,
+                    timestamp: float | None = None) -> list[Pose]:
+        (output,) = outputs.values()
         (pose,) = self._to_image([decode_single_pose(output, self.input_size, self.input_size)],
-                                 transform)
+                                 prepared.transform)
         if pose.score == 0.0:
             self.reset()
             return []
+        width, height = prepared.width, prepared.height
         if timestamp is not None:
             if self.config.smoothing:
                 scale = np.array([width, height], dtype=np.float32)

@@ -8,7 +8,7 @@ import numpy as np
 
 from pose_ros.decoders.posenet_multi import decode_multiple_poses
 from pose_ros.decoders.posenet_single import decode_single_pose, sigmoid
-from pose_ros.estimators.base import InputBuffers, PoseEstimator, check_image
+from pose_ros.estimators.base import InputBuffers, PoseEstimator, Prepared
 from pose_ros.transforms import ImageToInput
 from pose_ros.types import Pose
 
@@ -67,31 +67,31 @@ class PoseNetEstimator(PoseEstimator):
             valid_resolution(c.image_scale_factor, height, c.output_stride),
             flip=c.flip_horizontal)
 
-    def preprocess(self, image: np.ndarray, transform: ImageToInput) -> np.ndarray:
+    def _output_stride(self) -> int:
+        return self.config.output_stride
+
+    def preprocess(self, image: np.ndarray, timestamp: float | None = None) -> Prepared:
+        height, width = image.shape[:2]
+        transform = self.input_transform(width, height)
         warped = self._buffers.warp(transform, image)
         x = self._buffers.model_input((1, *warped.shape), np.float32)
         np.multiply(warped, 1.0 / 127.5, out=x[0], casting="unsafe")
         x -= 1.0
-        return x
-
-    def infer(self, x: np.ndarray) -> dict[str, np.ndarray]:
-        backend = self._backend(x.shape, self.config.output_stride)
-        return {k: v[0] for k, v in backend.run({self.spec.input.name: x}).items()}
+        return Prepared(x, transform, width, height)
 
     def decode(self, outputs: dict[str, np.ndarray]) -> list[Pose]:
         c = self.config
+        heatmap, offset = outputs["heatmap"][0], outputs["offset"][0]
         if c.decoding == "single":
-            return [decode_single_pose(outputs["heatmap"], outputs["offset"], c.output_stride)]
+            return [decode_single_pose(heatmap, offset, c.output_stride)]
         return decode_multiple_poses(
-            sigmoid(outputs["heatmap"]), outputs["offset"], outputs["displacement_fwd"],
-            outputs["displacement_bwd"], c.output_stride, c.max_pose_detections,
+            sigmoid(heatmap), offset, outputs["displacement_fwd"][0],
+            outputs["displacement_bwd"][0], c.output_stride, c.max_pose_detections,
             c.score_threshold, c.nms_radius)
 
-    def estimate(self, image: np.ndarray, timestamp: float | None = None) -> list[Pose]:
-        check_image(image)
-        transform = self.input_transform(image.shape[1], image.shape[0])
-        outputs = self.infer(self.preprocess(image, transform))
-        return self._to_image(self.decode(outputs), transform)
+    def postprocess(self, outputs: dict[str, np.ndarray], prepared: Prepared,
+                    timestamp: float | None = None) -> list[Pose]:
+        return self._to_image(self.decode(outputs), prepared.transform)
 
     def estimate_single_pose(self, image: np.ndarray, image_scale_factor: float = 0.5,
                              flip_horizontal: bool = False, output_stride: int = 16) -> Pose:

