@@ -1,0 +1,130 @@
+"""Inference-core benchmark: per model, pre-processing, inference and decoding time
+(median and p90) on 640x480 and 1920x1080 video frames, and PoseNet multi-pose
+decoding time as the number of people grows. One run, one machine: compare the
+rows with each other, not with other machines.
+
+    make bench-core        (or: python bench/core.py --frames 30)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from pose_ros.api import create_estimator
+from pose_ros.models.registry import model_names
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "video"
+SIZES = [(640, 480), (1920, 1080)]
+
+
+def video_frames(count: int, size: tuple[int, int]) -> list[np.ndarray]:
+    cap = cv2.VideoCapture(str(DATA / "pose_squats.mp4"))
+    frames = []
+    while len(frames) < count:
+        ok, frame = cap.read()
+        if not ok:
+            cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
+            continue
+        frames.append(cv2.cvtColor(cv2.resize(frame, size), cv2.COLOR_BGR2RGB))
+    return frames
+
+
+def stats(samples: list[float]) -> dict[str, float]:
+    ms = np.array(samples) * 1e3
+    return {"median_ms": float(np.median(ms)), "p90_ms": float(np.percentile(ms, 90))}
+
+
+def stage_times(name: str, frames: list[np.ndarray], threads: int) -> dict:
+    est = create_estimator(name, backend="onnxruntime", threads=threads)
+    est.estimate(frames[0], 0.0)  # warm-up: session creation, first-run allocations
+    pre, inf, post = [], [], []
+    for i, frame in enumerate(frames):
+        t = i / 30.0
+        t0 = time.perf_counter()
+        prepared = est.preprocess(frame, t)
+        t1 = time.perf_counter()
+        outputs = est.infer(prepared)
+        t2 = time.perf_counter()
+        est.postprocess(outputs, prepared, t)
+        t3 = time.perf_counter()
+        pre.append(t1 - t0), inf.append(t2 - t1), post.append(t3 - t2)
+    return {"preprocess": stats(pre), "inference": stats(inf), "decode": stats(post)}
+
+
+def crowd(people: int) -> np.ndarray:
+    """A 1920x1080 collage of ``people`` copies of a real photo of one person."""
+    person = cv2.cvtColor(cv2.imread(str(DATA / "pose.jpg")), cv2.COLOR_BGR2RGB)
+    cols = int(np.ceil(np.sqrt(people)))
+    rows = int(np.ceil(people / cols))
+    cell = (1920 // cols, 1080 // rows)
+    canvas = np.zeros((1080, 1920, 3), np.uint8)
+    tile = cv2.resize(person, cell)
+    for i in range(people):
+        r, c = divmod(i, cols)
+        canvas[r * cell[1]:(r + 1) * cell[1], c * cell[0]:(c + 1) * cell[0]] = tile
+    return canvas
+
+
+def posenet_decoding_vs_people(threads: int, repeats: int) -> list[dict]:
+    est = create_estimator("posenet_mobilenet", backend="onnxruntime", threads=threads,
+                           image_scale_factor=1.0, max_pose_detections=20, score_threshold=0.3)
+    rows = []
+    for people in (1, 2, 5, 10, 20):
+        prepared = est.preprocess(crowd(people))
+        outputs = est.infer(prepared)
+        inference = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            est.infer(prepared)
+            inference.append(time.perf_counter() - t0)
+        decode, found = [], 0
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            found = len(est.postprocess(outputs, prepared))
+            decode.append(time.perf_counter() - t0)
+        rows.append({"people": people, "poses_decoded": found, "decode": stats(decode),
+                     "inference": stats(inference)})
+    return rows
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--frames", type=int, default=30)
+    p.add_argument("--threads", type=int, default=0, help="ONNX Runtime threads (0: all cores)")
+    p.add_argument("--json", type=Path, help="also write the results here")
+    args = p.parse_args()
+    results = {"machine": f"{platform.machine()}, {platform.processor() or 'cpu'}, "
+                          f"{__import__('os').cpu_count()} cores", "models": {}}
+    print(f"# inference core, ONNX Runtime CPU, {results['machine']}\n")
+    print("| model | frame | preprocess ms (median / p90) | inference ms | decode ms |")
+    print("| --- | --- | --- | --- | --- |")
+    for name in model_names():
+        for size in SIZES:
+            r = stage_times(name, video_frames(args.frames, size), args.threads)
+            results["models"].setdefault(name, {})[f"{size[0]}x{size[1]}"] = r
+            print(f"| {name} | {size[0]}x{size[1]} | " + " | ".join(
+                f"{r[s]['median_ms']:.2f} / {r[s]['p90_ms']:.2f}"
+                for s in ("preprocess", "inference", "decode")) + " |", flush=True)
+    print("\n| PoseNet multi-pose, people | poses decoded | decode ms (median / p90) | "
+          "decode / inference |")
+    print("| --- | --- | --- | --- |")
+    results["posenet_decoding"] = posenet_decoding_vs_people(args.threads, args.frames)
+    for row in results["posenet_decoding"]:
+        d = row["decode"]
+        ratio = d["median_ms"] / row["inference"]["median_ms"]
+        print(f"| {row['people']} | {row['poses_decoded']} | {d['median_ms']:.2f} / "
+              f"{d['p90_ms']:.2f} | {ratio:.1%} |")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
