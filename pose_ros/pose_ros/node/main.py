@@ -9,6 +9,7 @@ from rclpy.executors import ExternalShutdownException
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pose_ros.models.locate import ModelNotFoundError
     from pose_ros.node.pose_node import PoseNode
 
     rclpy.init(args=sys.argv if argv is None else argv)
@@ -18,6 +19,10 @@ def main(argv: list[str] | None = None) -> int:
         rclpy.spin(node)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
+    except (ModelNotFoundError, ValueError) as e:
+        # a configuration problem: one clear line, not a traceback
+        print(f"pose_node: error: {e}", file=sys.stderr)
+        return 1
     finally:
         if node is not None:
             node.destroy_node()

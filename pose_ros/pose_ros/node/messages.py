@@ -1,10 +1,19 @@
-"""Builders of pose_ros_msgs messages from the inference core's types."""
+"""Builders of the node's output messages from the inference core's poses."""
 
 from __future__ import annotations
 
-from pose_ros_msgs.msg import Skeleton
+import cv2
+import numpy as np
+from geometry_msgs.msg import Point
+from pose_ros_msgs.msg import BoundingBox, Keypoint, Person, PersonArray, Skeleton
+from std_msgs.msg import ColorRGBA, Header
+from visualization_msgs.msg import Marker, MarkerArray
 
 from pose_ros.keypoints import KEYPOINT_NAMES, SKELETON_EDGES
+from pose_ros.types import Pose
+
+PALETTE = np.array([[230, 25, 75], [60, 180, 75], [255, 225, 25], [0, 130, 200],
+                    [245, 130, 48], [145, 30, 180], [70, 240, 240], [240, 50, 230]]) / 255.0
 
 
 def skeleton_message() -> Skeleton:
@@ -13,3 +22,93 @@ def skeleton_message() -> Skeleton:
     msg.edge_start = [a for a, _ in SKELETON_EDGES]
     msg.edge_end = [b for _, b in SKELETON_EDGES]
     return msg
+
+
+def person_array(header: Header, width: int, height: int, model: str,
+                 poses: list[Pose], min_keypoint_score: float) -> PersonArray:
+    msg = PersonArray(header=header, image_width=width, image_height=height, model=model)
+    for pose in poses:
+        x0, y0, x1, y1 = (float(v) for v in pose.bounding_box(min_keypoint_score))
+        msg.persons.append(Person(
+            score=float(pose.score), track_id=int(pose.track_id),
+            bbox=BoundingBox(x_min=x0, y_min=y0, x_max=x1, y_max=y1),
+            keypoints=[Keypoint(name=n, x=float(x), y=float(y), score=float(s))
+                       for n, (x, y), s in zip(KEYPOINT_NAMES, pose.xy.tolist(),
+                                               pose.scores.tolist())]))
+    return msg
+
+
+def colour(index: int) -> ColorRGBA:
+    r, g, b = PALETTE[index % len(PALETTE)]
+    return ColorRGBA(r=float(r), g=float(g), b=float(b), a=1.0)
+
+
+class MarkerPlacer:
+    """Pixels to points on a plane ``depth`` metres in front of the camera (optical
+    frame: x right, y down, z forward), through camera_info intrinsics when known."""
+
+    def __init__(self) -> None:
+        self.intrinsics: tuple[float, float, float, float] | None = None  # fx, fy, cx, cy
+
+    def points(self, xy: np.ndarray, width: int, height: int, depth: float) -> np.ndarray:
+        if self.intrinsics is not None:
+            fx, fy, cx, cy = self.intrinsics
+        else:  # no camera_info: a 53 degree field of view, scaled from pixels
+            fx = fy = float(width)
+            cx, cy = (width - 1) / 2.0, (height - 1) / 2.0
+        pts = np.empty((len(xy), 3))
+        pts[:, 0] = (xy[:, 0] - cx) / fx * depth
+        pts[:, 1] = (xy[:, 1] - cy) / fy * depth
+        pts[:, 2] = depth
+        return pts
+
+
+def marker_array(header: Header, poses: list[Pose], width: int, height: int,
+                 placer: MarkerPlacer, depth: float, min_score: float) -> MarkerArray:
+    """Keypoints, bones and a label per person; a DELETEALL first removes the last frame's."""
+    out = MarkerArray(markers=[Marker(header=header, action=Marker.DELETEALL)])
+    scale = depth / max(width, 1) * 6.0
+    for i, pose in enumerate(poses):
+        key = pose.track_id if pose.track_id >= 0 else i
+        pts = placer.points(pose.xy, width, height, depth)
+        visible = pose.scores >= min_score
+        c = colour(key)
+        joints = Marker(header=header, ns="keypoints", id=i, type=Marker.SPHERE_LIST,
+                        action=Marker.ADD, color=c)
+        joints.scale.x = joints.scale.y = joints.scale.z = scale
+        joints.pose.orientation.w = 1.0
+        joints.points = [Point(x=x, y=y, z=z) for x, y, z in pts[visible].tolist()]
+        bones = Marker(header=header, ns="skeleton", id=i, type=Marker.LINE_LIST,
+                       action=Marker.ADD, color=c)
+        bones.scale.x = scale / 2
+        bones.pose.orientation.w = 1.0
+        for a, b in SKELETON_EDGES:
+            if visible[a] and visible[b]:
+                bones.points += [Point(x=pts[a, 0], y=pts[a, 1], z=pts[a, 2]),
+                                 Point(x=pts[b, 0], y=pts[b, 1], z=pts[b, 2])]
+        label = Marker(header=header, ns="labels", id=i, type=Marker.TEXT_VIEW_FACING,
+                       action=Marker.ADD, color=c)
+        label.scale.z = scale * 3
+        label.pose.orientation.w = 1.0
+        top = pts[visible].min(axis=0) if visible.any() else pts.mean(axis=0)
+        label.pose.position = Point(x=float(top[0]), y=float(top[1]) - scale * 3, z=float(top[2]))
+        label.text = (f"id {pose.track_id} " if pose.track_id >= 0 else "") + f"{pose.score:.2f}"
+        out.markers += [joints, bones, label] if joints.points else [label]
+    return out
+
+
+def draw(image: np.ndarray, poses: list[Pose], min_score: float) -> np.ndarray:
+    """A copy of the RGB image with skeletons drawn on it."""
+    canvas = np.ascontiguousarray(image).copy()
+    radius = max(2, round(max(image.shape[:2]) / 200))
+    for i, pose in enumerate(poses):
+        key = pose.track_id if pose.track_id >= 0 else i
+        rgb = tuple(int(v * 255) for v in PALETTE[key % len(PALETTE)])
+        pts = np.round(pose.xy).astype(int)
+        visible = pose.scores >= min_score
+        for a, b in SKELETON_EDGES:
+            if visible[a] and visible[b]:
+                cv2.line(canvas, tuple(pts[a]), tuple(pts[b]), rgb, radius, cv2.LINE_AA)
+        for p in pts[visible]:
+            cv2.circle(canvas, tuple(p), radius + 1, rgb, -1, cv2.LINE_AA)
+    return canvas

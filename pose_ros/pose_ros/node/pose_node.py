@@ -1,19 +1,228 @@
-"""The pose_estimator node."""
+"""The pose_estimator node: camera images in, poses, markers and an annotated image out.
+
+Thin over the inference core: the subscription drops each frame into a one-frame
+mailbox; an inference thread takes the newest, runs the estimator and publishes.
+"""
 
 from __future__ import annotations
 
-from rclpy.node import Node
-from pose_ros_msgs.msg import Skeleton
+import math
+import threading
+import time
+from collections import Counter, deque
+from pathlib import Path
 
-from pose_ros.node.messages import skeleton_message
-from pose_ros.node.qos import LATCHED
+import numpy as np
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from pose_ros_msgs.msg import PersonArray, Skeleton
+from rcl_interfaces.msg import SetParametersResult
+from rclpy.node import Node
+from sensor_msgs.msg import CameraInfo, CompressedImage, Image
+from std_srvs.srv import SetBool
+from visualization_msgs.msg import MarkerArray
+
+from pose_ros.api import create_estimator
+from pose_ros.models.locate import onnx_model_path
+from pose_ros.models.registry import default_model_dir, model_spec
+from pose_ros.node import messages
+from pose_ros.node.frame_slot import LatestFrame
+from pose_ros.node.image_conversion import ImageError, compressed_to_rgb, image_to_rgb
+from pose_ros.node.parameters import PARAMS, check, descriptor
+from pose_ros.node.qos import LATCHED, camera_qos
 
 NODE_NAME = "pose_estimator"
+STAGES = ("convert", "preprocess", "inference", "decode", "publish")
+
+#: node parameter -> estimator option, per model family
+FAMILY_OPTIONS = {
+    "posenet": {"output_stride": "output_stride", "image_scale_factor": "image_scale_factor",
+                "flip_horizontal": "flip_horizontal", "decoding": "decoding",
+                "max_pose_detections": "max_pose_detections",
+                "score_threshold": "score_threshold", "nms_radius": "nms_radius"},
+    "movenet_singlepose": {"smoothing": "smoothing", "score_threshold": "min_pose_score"},
+    "movenet_multipose": {"smoothing": "smoothing", "tracking": "tracking",
+                          "score_threshold": "min_pose_score"},
+}
 
 
 class PoseNode(Node):
     def __init__(self) -> None:
         super().__init__(NODE_NAME)
-        self._skeleton_pub = self.create_publisher(Skeleton, "skeleton", LATCHED)
-        self._skeleton_pub.publish(skeleton_message())
-        self.get_logger().info("published the skeleton description on 'skeleton'")
+        for p in PARAMS:
+            self.declare_parameter(p.name, p.default, descriptor(p))
+        self.values = {p.name: self.get_parameter(p.name).value for p in PARAMS}
+        for name, value in self.values.items():
+            reason = check(name, value, running=False)
+            if reason:
+                raise ValueError(f"parameter {reason}")
+        self.spec = model_spec(self.values["model"])
+        model_dir = Path(self.values["model_dir"]) if self.values["model_dir"] else default_model_dir()
+        onnx_model_path(self.spec, model_dir, self.values["output_stride"]
+                        if self.spec.output_strides else None)  # fail now, not at frame 1
+        options = {opt: self.values[param]
+                   for param, opt in FAMILY_OPTIONS[self.spec.family].items()}
+        self.estimator = create_estimator(self.spec.name, backend=self.values["backend"],
+                                          model_dir=model_dir, threads=self.values["threads"],
+                                          **options)
+        self._pending: dict[str, object] = {}
+        self._lock = threading.Lock()
+        self.add_on_set_parameters_callback(self._on_set_parameters)
+
+        self.poses_pub = self.create_publisher(PersonArray, "poses", 10)
+        self.markers_pub = self.create_publisher(MarkerArray, "markers", 10)
+        self.debug_pub = self.create_publisher(Image, "debug_image", camera_qos("reliable", 1))
+        self.diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+        self.create_publisher(Skeleton, "skeleton", LATCHED).publish(messages.skeleton_message())
+        self.placer = messages.MarkerPlacer()
+        self.create_subscription(CameraInfo, "camera_info", self._on_camera_info,
+                                 camera_qos("best_effort", 1))
+
+        self.slot = LatestFrame()
+        self.rejected: Counter[str] = Counter()
+        self.processed = 0
+        self.stage_s: dict[str, deque] = {s: deque(maxlen=200) for s in STAGES}
+        self.latency_s: deque = deque(maxlen=200)
+        self.done_at: deque = deque(maxlen=200)
+        self._image_sub = None
+        self._subscribe()
+        self.create_service(SetBool, "~/enable", self._on_enable)
+        self.create_timer(1.0, self._publish_diagnostics)
+        self._stop = threading.Event()
+        self._worker = threading.Thread(target=self._work, name="pose_inference", daemon=True)
+        self._worker.start()
+        self.get_logger().info(f"{self.spec.name} ready; listening on "
+                               f"{'image/compressed' if self.values['use_compressed'] else 'image'}")
+
+    # -- camera in ---------------------------------------------------------
+    def _subscribe(self) -> None:
+        qos = camera_qos(self.values["qos_reliability"], self.values["qos_depth"])
+        compressed = self.values["use_compressed"]
+        self._image_sub = self.create_subscription(
+            CompressedImage if compressed else Image, "image/compressed" if compressed else "image",
+            lambda msg: self.slot.put((msg, time.monotonic())), qos)
+
+    def _on_camera_info(self, msg: CameraInfo) -> None:
+        fx, fy, cx, cy = msg.k[0], msg.k[4], msg.k[2], msg.k[5]
+        if fx > 0 and fy > 0:
+            self.placer.intrinsics = (fx, fy, cx, cy)
+
+    def _on_enable(self, request: SetBool.Request, response: SetBool.Response):
+        if request.data and self._image_sub is None:
+            self._subscribe()
+        elif not request.data and self._image_sub is not None:
+            self.destroy_subscription(self._image_sub)
+            self._image_sub = None
+            self.estimator.reset()
+        response.success = True
+        response.message = "enabled" if request.data else "disabled: not subscribed to the camera"
+        return response
+
+    # -- parameters --------------------------------------------------------
+    def _on_set_parameters(self, params) -> SetParametersResult:
+        for p in params:
+            reason = check(p.name, p.value, running=True)
+            if reason:
+                return SetParametersResult(successful=False, reason=reason)
+        with self._lock:
+            self._pending.update({p.name: p.value for p in params})
+        return SetParametersResult(successful=True)
+
+    def _apply_pending(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        if not pending:
+            return
+        self.values.update(pending)
+        mapping = FAMILY_OPTIONS[self.spec.family]
+        changes = {mapping[k]: v for k, v in pending.items() if k in mapping}
+        if changes:
+            self.estimator.configure(**changes)
+
+    # -- inference ---------------------------------------------------------
+    def _work(self) -> None:
+        while not self._stop.is_set():
+            item = self.slot.take(timeout=0.1)
+            if item is not None:
+                self._apply_pending()
+                self._process(*item)
+
+    def _reject(self, cause: str, detail: str) -> None:
+        self.rejected[cause] += 1
+        self.get_logger().warn(f"frame skipped ({cause}): {detail}", throttle_duration_sec=5.0)
+
+    def _process(self, msg, received: float) -> None:
+        v = self.values
+        t0 = time.perf_counter()
+        try:
+            if isinstance(msg, CompressedImage):
+                image = compressed_to_rgb(msg, v["max_image_pixels"])
+            else:
+                image = image_to_rgb(msg, v["max_image_pixels"])
+        except ImageError as e:
+            self._reject(e.cause, str(e))
+            return
+        stamp = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
+        timestamp = stamp if stamp > 0 else received
+        try:
+            t1 = time.perf_counter()
+            prepared = self.estimator.preprocess(image, timestamp)
+            t2 = time.perf_counter()
+            outputs = self.estimator.infer(prepared)
+            t3 = time.perf_counter()
+            poses = self.estimator.postprocess(outputs, prepared, timestamp)
+        except Exception as e:  # a backend failure on one frame must not stop the node
+            self._reject("inference_error", f"{type(e).__name__}: {e}")
+            return
+        t4 = time.perf_counter()
+        poses = [p for p in poses if p.score >= v["score_threshold"] and math.isfinite(p.score)
+                 and np.isfinite(p.xy).all() and np.isfinite(p.scores).all()]
+        h, w = image.shape[:2]
+        self.poses_pub.publish(messages.person_array(msg.header, w, h, self.spec.name, poses,
+                                                     v["min_keypoint_score"]))
+        if v["publish_markers"] and self.markers_pub.get_subscription_count():
+            self.markers_pub.publish(messages.marker_array(
+                msg.header, poses, w, h, self.placer, v["marker_depth"], v["min_keypoint_score"]))
+        if v["publish_debug_image"] and self.debug_pub.get_subscription_count():
+            self.debug_pub.publish(rgb_image(msg.header, messages.draw(image, poses,
+                                                                       v["min_keypoint_score"])))
+        t5 = time.perf_counter()
+        for stage, dt in zip(STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)):
+            self.stage_s[stage].append(dt)
+        self.latency_s.append(time.monotonic() - received)
+        self.done_at.append(time.monotonic())
+        self.processed += 1
+
+    # -- diagnostics -------------------------------------------------------
+    def _publish_diagnostics(self) -> None:
+        values = {"model": self.spec.name, "backend": self.estimator.backend_name or "not loaded",
+                  "frames_processed": str(self.processed),
+                  "frames_dropped_superseded": str(self.slot.dropped)}
+        if len(self.done_at) > 1:
+            values["rate_hz"] = f"{(len(self.done_at) - 1) / (self.done_at[-1] - self.done_at[0]):.2f}"
+        if self.latency_s:
+            values["latency_ms_median"] = f"{np.median(self.latency_s) * 1e3:.2f}"
+        for stage, samples in self.stage_s.items():
+            if samples:
+                values[f"{stage}_ms_median"] = f"{np.median(samples) * 1e3:.2f}"
+        for cause, n in self.rejected.items():
+            values[f"frames_rejected_{cause}"] = str(n)
+        status = DiagnosticStatus(
+            level=DiagnosticStatus.WARN if self.rejected else DiagnosticStatus.OK,
+            name=f"pose_ros: {self.get_fully_qualified_name()}", hardware_id=values["backend"],
+            message="frames rejected" if self.rejected else "ok",
+            values=[KeyValue(key=k, value=val) for k, val in values.items()])
+        diag = DiagnosticArray(status=[status])
+        diag.header.stamp = self.get_clock().now().to_msg()
+        self.diag_pub.publish(diag)
+
+    def destroy_node(self) -> None:
+        self._stop.set()
+        self._worker.join(timeout=2.0)
+        self.estimator.close()
+        super().destroy_node()
+
+
+def rgb_image(header, rgb: np.ndarray) -> Image:
+    h, w = rgb.shape[:2]
+    return Image(header=header, height=h, width=w, encoding="rgb8", is_bigendian=0,
+                 step=w * 3, data=rgb.tobytes())

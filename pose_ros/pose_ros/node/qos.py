@@ -11,3 +11,14 @@ LATCHED = QoSProfile(
     reliability=ReliabilityPolicy.RELIABLE,
     durability=DurabilityPolicy.TRANSIENT_LOCAL,
 )
+
+
+def camera_qos(reliability: str = "best_effort", depth: int = 1) -> QoSProfile:
+    """REP 2003 sensor data QoS by default: best effort, keep last ``depth``."""
+    return QoSProfile(
+        depth=depth,
+        history=HistoryPolicy.KEEP_LAST,
+        reliability=(ReliabilityPolicy.RELIABLE if reliability == "reliable"
+                     else ReliabilityPolicy.BEST_EFFORT),
+        durability=DurabilityPolicy.VOLATILE,
+    )
