@@ -80,7 +80,7 @@ def marker_array(header: Header, poses: list[Pose], width: int, height: int,
         joints.points = [Point(x=x, y=y, z=z) for x, y, z in pts[visible].tolist()]
         bones = Marker(header=header, ns="skeleton", id=i, type=Marker.LINE_LIST,
                        action=Marker.ADD, color=c)
-        bones.scale.x = scale / 2
+        bones.scale.x = bones.scale.y = bones.scale.z = scale / 2  # line width is x
         bones.pose.orientation.w = 1.0
         for a, b in SKELETON_EDGES:
             if visible[a] and visible[b]:
@@ -88,7 +88,7 @@ def marker_array(header: Header, poses: list[Pose], width: int, height: int,
                                  Point(x=pts[b, 0], y=pts[b, 1], z=pts[b, 2])]
         label = Marker(header=header, ns="labels", id=i, type=Marker.TEXT_VIEW_FACING,
                        action=Marker.ADD, color=c)
-        label.scale.z = scale * 3
+        label.scale.x = label.scale.y = label.scale.z = scale * 3  # text height is z
         label.pose.orientation.w = 1.0
         top = pts[visible].min(axis=0) if visible.any() else pts.mean(axis=0)
         label.pose.position = Point(x=float(top[0]), y=float(top[1]) - scale * 3, z=float(top[2]))

@@ -1,0 +1,212 @@
+"""The real pose_node process, fed real images through Fast DDS."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import cv2
+import numpy as np
+import pytest
+import rclpy
+from pose_ros_msgs.msg import PersonArray
+from rcl_interfaces.msg import Parameter, ParameterType, ParameterValue
+from rcl_interfaces.srv import SetParameters
+from sensor_msgs.msg import CompressedImage, Image
+from visualization_msgs.msg import Marker, MarkerArray
+
+import coco
+from ros_helpers import spawn, spin_until, stop
+
+PERSON_IMAGE = "000000037666.jpg"  # one annotated person, 16 labelled keypoints
+
+
+@pytest.fixture(scope="module")
+def annotated(shared_data):
+    (image,) = [i for i in coco.load(shared_data / "coco-mini-train") if i.path.name == PERSON_IMAGE]
+    return image
+
+
+@pytest.fixture(scope="module")
+def ros():
+    rclpy.init()
+    node = rclpy.create_node("pose_node_test")
+    yield node
+    node.destroy_node()
+    rclpy.shutdown()
+
+
+@pytest.fixture(scope="module")
+def pose_node(ros, model_dir):
+    proc = spawn(["pose_node", "--ros-args", "-p", "model:=movenet_lightning",
+                  "-p", "backend:=onnxruntime", "-p", f"model_dir:={model_dir}",
+                  "-p", "qos_reliability:=reliable", "-r", "image:=/test/image",
+                  "-r", "image/compressed:=/test/image/compressed"])
+    client = ros.create_client(SetParameters, "/pose_estimator/set_parameters")
+    if not client.wait_for_service(timeout_sec=30):
+        pytest.fail(f"pose_node did not start:\n{stop(proc)}")
+    yield proc, client
+    out = stop(proc)
+    assert proc.returncode == 0, out
+    assert "Traceback" not in out, out
+
+
+class Feed:
+    """Publishes images to the node and collects what it publishes back."""
+
+    def __init__(self, ros):
+        from rclpy.qos import QoSProfile, ReliabilityPolicy
+        qos = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
+        self.ros = ros
+        self.image_pub = ros.create_publisher(Image, "/test/image", qos)
+        self.compressed_pub = ros.create_publisher(CompressedImage, "/test/image/compressed", qos)
+        self.poses: list[PersonArray] = []
+        self.markers: list[MarkerArray] = []
+        ros.create_subscription(PersonArray, "/poses", self.poses.append, 10)
+        ros.create_subscription(MarkerArray, "/markers", self.markers.append, 10)
+        spin_until(ros, lambda: self.image_pub.get_subscription_count() > 0, 10)
+
+    def send(self, msg, stamp_ns: int, publisher=None) -> PersonArray:
+        msg.header.stamp.sec, msg.header.stamp.nanosec = divmod(stamp_ns, 10**9)
+        msg.header.frame_id = "camera_optical_frame"
+        (publisher or self.image_pub).publish(msg)
+        assert spin_until(self.ros, lambda: any(_ns(p) == stamp_ns for p in self.poses), 20), \
+            "no poses for the frame"
+        return next(p for p in self.poses if _ns(p) == stamp_ns)
+
+
+def _ns(msg) -> int:
+    return msg.header.stamp.sec * 10**9 + msg.header.stamp.nanosec
+
+
+def rgb8(rgb: np.ndarray) -> Image:
+    h, w = rgb.shape[:2]
+    return Image(height=h, width=w, encoding="rgb8", step=w * 3, data=rgb.tobytes())
+
+
+@pytest.fixture(scope="module")
+def feed(ros, pose_node):
+    return Feed(ros)
+
+
+def set_params(ros, client, **values):
+    params = []
+    for name, value in values.items():
+        v = ParameterValue()
+        if isinstance(value, bool):
+            v.type, v.bool_value = ParameterType.PARAMETER_BOOL, value
+        elif isinstance(value, int):
+            v.type, v.integer_value = ParameterType.PARAMETER_INTEGER, value
+        elif isinstance(value, float):
+            v.type, v.double_value = ParameterType.PARAMETER_DOUBLE, value
+        else:
+            v.type, v.string_value = ParameterType.PARAMETER_STRING, value
+        params.append(Parameter(name=name, value=v))
+    future = client.call_async(SetParameters.Request(parameters=params))
+    assert spin_until(ros, future.done, 10)
+    return future.result().results
+
+
+def test_poses_for_a_real_image_with_the_source_header(feed, annotated):
+    rgb = annotated.rgb()
+    msg = feed.send(rgb8(rgb), 1_700_000_000_000_000_001)
+    assert msg.header.frame_id == "camera_optical_frame"
+    assert (msg.image_width, msg.image_height) == (rgb.shape[1], rgb.shape[0])
+    assert msg.model == "movenet_lightning"
+    assert len(msg.persons) == 1
+    person = msg.persons[0]
+    assert [k.name for k in person.keypoints][:3] == ["nose", "left_eye", "right_eye"]
+    assert len(person.keypoints) == 17 and person.track_id == -1
+    x, y, w, h = annotated.people[0].bbox
+    margin = 0.1 * max(w, h)
+    confident = [k for k in person.keypoints if k.score > 0.3]
+    assert len(confident) >= 10
+    for k in confident:
+        assert x - margin <= k.x <= x + w + margin and y - margin <= k.y <= y + h + margin, k
+
+
+def test_compressed_images_give_the_same_person(ros, model_dir, annotated):
+    proc = spawn(["pose_node", "--ros-args", "-r", "__node:=pose_compressed",
+                  "-p", "use_compressed:=true", "-p", "backend:=onnxruntime",
+                  "-p", f"model_dir:={model_dir}", "-p", "qos_reliability:=reliable",
+                  "-r", "image/compressed:=/test/jpeg", "-r", "poses:=/test/jpeg_poses"])
+    try:
+        from rclpy.qos import QoSProfile, ReliabilityPolicy
+        pub = ros.create_publisher(CompressedImage, "/test/jpeg",
+                                   QoSProfile(depth=5, reliability=ReliabilityPolicy.RELIABLE))
+        got: list[PersonArray] = []
+        ros.create_subscription(PersonArray, "/test/jpeg_poses", got.append, 10)
+        assert spin_until(ros, lambda: pub.get_subscription_count() > 0, 30), stop(proc)
+        ok, data = cv2.imencode(".jpg", cv2.cvtColor(annotated.rgb(), cv2.COLOR_RGB2BGR))
+        msg = CompressedImage(format="jpeg", data=data.tobytes())
+        msg.header.stamp.sec = 42
+        pub.publish(msg)
+        assert spin_until(ros, lambda: bool(got), 20), stop(proc)
+        assert got[0].header.stamp.sec == 42 and len(got[0].persons) == 1
+    finally:
+        stop(proc)
+
+
+def test_markers_are_well_formed(feed, annotated):
+    before = len(feed.markers)
+    feed.send(rgb8(annotated.rgb()), 1_700_000_001_000_000_000)
+    assert spin_until(feed.ros, lambda: len(feed.markers) > before, 10)
+    markers = feed.markers[-1].markers
+    assert markers[0].action == Marker.DELETEALL  # last frame's markers go: no ghosts
+    drawn = markers[1:]
+    assert drawn and len({(m.ns, m.id) for m in drawn}) == len(drawn)
+    for m in drawn:
+        assert m.header.frame_id == "camera_optical_frame"
+        assert m.header.stamp.sec == 1_700_000_001
+        assert m.scale.x > 0 and m.scale.y > 0 and m.scale.z > 0 and m.color.a > 0
+
+
+def test_invalid_parameters_are_refused_with_reasons(ros, pose_node, feed, annotated):
+    _, client = pose_node
+    for name, value in [("output_stride", 7), ("score_threshold", 1.5),
+                        ("score_threshold", math.nan), ("nms_radius", -1.0),
+                        ("model", "no_such_model")]:
+        (result,) = set_params(ros, client, **{name: value})
+        assert not result.successful and name in result.reason, (name, result.reason)
+    # the node still serves frames with its old values
+    msg = feed.send(rgb8(annotated.rgb()), 1_700_000_002_000_000_000)
+    assert len(msg.persons) == 1
+
+
+def test_valid_change_applies_to_the_next_frame(ros, pose_node, feed, annotated):
+    _, client = pose_node
+    (result,) = set_params(ros, client, score_threshold=0.99)
+    assert result.successful
+    assert feed.send(rgb8(annotated.rgb()), 1_700_000_003_000_000_000).persons == []
+    (result,) = set_params(ros, client, score_threshold=0.25)
+    assert result.successful
+    assert len(feed.send(rgb8(annotated.rgb()), 1_700_000_004_000_000_000).persons) == 1
+
+
+def test_a_burst_is_dropped_not_queued(feed, annotated):
+    rgb = annotated.rgb()
+    first = 1_700_000_010_000_000_000
+    for i in range(100):
+        msg = rgb8(rgb)
+        msg.header.stamp.sec, msg.header.stamp.nanosec = divmod(first + i * 1_000_000, 10**9)
+        feed.image_pub.publish(msg)
+    last = first + 99 * 1_000_000
+    assert spin_until(feed.ros, lambda: any(_ns(p) == last for p in feed.poses), 30), \
+        "the newest frame of the burst was not answered"
+    answered = [p for p in feed.poses if first <= _ns(p) <= last]
+    print(f"\nburst of 100 frames: {len(answered)} answered, {100 - len(answered)} dropped")
+    assert len(answered) < 100
+    time.sleep(0.5)
+    for _ in range(10):
+        rclpy.spin_once(feed.ros, timeout_sec=0.05)
+    assert _ns(feed.poses[-1]) == last, "frames kept arriving after the newest: a backlog"
+
+
+def test_missing_model_is_one_clear_error(tmp_path):
+    proc = spawn(["pose_node", "--ros-args", "-r", "__node:=pose_missing",
+                  "-p", f"model_dir:={tmp_path}"])
+    proc.wait(30)
+    out = proc.stdout.read()
+    assert proc.returncode == 1
+    assert "movenet_lightning.onnx is missing" in out and "pose-ros-models" in out
+    assert "Traceback" not in out
