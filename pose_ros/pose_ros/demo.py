@@ -1,39 +1,72 @@
-"""``make demo``: start the real pose_ros node and show what it publishes."""
+"""``make demo``: the real node on a sample photo shipped by a registry package.
+
+Publishes scikit-image's ``astronaut.png`` as sensor_msgs/Image to a real
+pose_estimator process, prints the people it finds and writes the annotated
+image it publishes to ``out/demo_annotated.png``.
+"""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
+import cv2
+import numpy as np
 import rclpy
-from pose_ros_msgs.msg import Skeleton
+from pose_ros_msgs.msg import PersonArray
+from rclpy.qos import QoSProfile, ReliabilityPolicy
+from sensor_msgs.msg import Image
+from skimage import data
 
-from pose_ros.node.qos import LATCHED
-
-TIMEOUT_S = 30.0
+TIMEOUT_S = 60.0
+OUTPUT = Path("out") / "demo_annotated.png"
 
 
 def main() -> int:
-    node_proc = subprocess.Popen(["pose_node"])
+    model = sys.argv[1] if len(sys.argv) > 1 else "movenet_lightning"
+    node_proc = subprocess.Popen(["pose_node", "--ros-args", "-p", f"model:={model}",
+                                  "-p", "qos_reliability:=reliable", "-r", "image:=/demo/image"])
     rclpy.init()
     node = rclpy.create_node("pose_ros_demo")
-    received: list[Skeleton] = []
-    node.create_subscription(Skeleton, "skeleton", received.append, LATCHED)
+    reliable = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)
+    poses: list[PersonArray] = []
+    annotated: list[Image] = []
+    node.create_subscription(PersonArray, "poses", poses.append, 10)
+    node.create_subscription(Image, "debug_image", annotated.append, reliable)
+    pub = node.create_publisher(Image, "/demo/image", reliable)
+    rgb = data.astronaut()
+    msg = Image(height=rgb.shape[0], width=rgb.shape[1], encoding="rgb8",
+                step=rgb.shape[1] * 3, data=rgb.tobytes())
+    msg.header.frame_id = "camera_optical_frame"
     try:
         deadline = node.get_clock().now().nanoseconds + int(TIMEOUT_S * 1e9)
-        while not received and node.get_clock().now().nanoseconds < deadline:
-            rclpy.spin_once(node, timeout_sec=0.1)
+        while not (poses and annotated) and node.get_clock().now().nanoseconds < deadline:
+            if pub.get_subscription_count() and not poses:
+                msg.header.stamp = node.get_clock().now().to_msg()
+                pub.publish(msg)
+            rclpy.spin_once(node, timeout_sec=0.5)
     finally:
         node_proc.send_signal(subprocess.signal.SIGINT)
         node_proc.wait(10)
         node.destroy_node()
         rclpy.shutdown()
-    if not received:
-        print("demo: the node published no skeleton", file=sys.stderr)
+    if not poses:
+        print("demo: the node published no poses", file=sys.stderr)
         return 1
-    skeleton = received[0]
-    print(f"demo: skeleton with {len(skeleton.keypoint_names)} keypoints and "
-          f"{len(skeleton.edge_start)} edges from the pose_estimator node")
+    result = poses[0]
+    print(f"demo: {result.model} found {len(result.persons)} person(s) in the "
+          f"{result.image_width}x{result.image_height} astronaut photo")
+    for i, person in enumerate(result.persons):
+        seen = [k for k in person.keypoints if k.score > 0.3]
+        print(f"  person {i}: score {person.score:.2f}, {len(seen)} keypoints above 0.3: "
+              + ", ".join(f"{k.name} ({k.x:.0f}, {k.y:.0f})" for k in seen[:6]) + ", ...")
+    if annotated:
+        img = annotated[0]
+        pixels = np.frombuffer(img.data, np.uint8).reshape(img.height, img.width, 3)
+        OUTPUT.parent.mkdir(exist_ok=True)
+        cv2.imwrite(str(OUTPUT), cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR))
+        print(f"demo: annotated image written to {OUTPUT.resolve()}")
     return 0
 
 

@@ -1,0 +1,53 @@
+"""config/pose_ros.yaml and the launch file agree with the node's declared parameters."""
+
+from __future__ import annotations
+
+import pytest
+import rclpy
+import yaml
+from rcl_interfaces.srv import GetParameters
+from rclpy.parameter import parameter_value_to_python
+
+from conftest import REPO_ROOT
+from pose_ros.node.parameters import PARAMS
+from ros_helpers import spawn, spin_until, stop
+
+CONFIG = REPO_ROOT / "pose_ros" / "config" / "pose_ros.yaml"
+
+
+def _yaml_params() -> dict:
+    return yaml.safe_load(CONFIG.read_text())["pose_estimator"]["ros__parameters"]
+
+
+def test_yaml_names_every_declared_parameter_with_its_default():
+    values = _yaml_params()
+    assert set(values) == {p.name for p in PARAMS}
+    for p in PARAMS:
+        assert values[p.name] == p.default, p.name
+
+
+def test_launch_file_runs_the_documented_command_line():
+    text = (REPO_ROOT / "pose_ros" / "launch" / "pose.launch.py").read_text()
+    assert 'executable="pose_node"' in text and 'name="pose_estimator"' in text
+    assert "pose_ros.yaml" in text and '("image", LaunchConfiguration("image"))' in text
+
+
+def test_the_real_node_loads_the_yaml(model_dir):
+    proc = spawn(["pose_node", "--ros-args", "--params-file", str(CONFIG),
+                  "-p", f"model_dir:={model_dir}"])
+    rclpy.init()
+    node = rclpy.create_node("config_test")
+    try:
+        client = node.create_client(GetParameters, "/pose_estimator/get_parameters")
+        assert client.wait_for_service(timeout_sec=30), stop(proc)
+        names = [p.name for p in PARAMS if p.name != "model_dir"]
+        future = client.call_async(GetParameters.Request(names=names))
+        assert spin_until(node, future.done, 10)
+        got = dict(zip(names, map(parameter_value_to_python, future.result().values)))
+        expected = {k: v for k, v in _yaml_params().items() if k != "model_dir"}
+        assert got == pytest.approx(expected)
+    finally:
+        node.destroy_node()
+        rclpy.shutdown()
+        out = stop(proc)
+    assert proc.returncode == 0 and "Traceback" not in out, out
