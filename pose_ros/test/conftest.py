@@ -23,6 +23,18 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture(scope="module")
+def ros():
+    """An rclpy context and a node of the test process, for one test module."""
+    import rclpy
+
+    rclpy.init()
+    node = rclpy.create_node(f"test_{os.getpid()}")
+    yield node
+    node.destroy_node()
+    rclpy.shutdown()
+
+
 @pytest.fixture(scope="session")
 def model_dir() -> Path:
     """The model cache that 'make test' filled (pose-ros-models convert)."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-import rclpy
 from pose_ros_msgs.msg import PersonArray, Skeleton
 
 from pose_ros.keypoints import KEYPOINT_NAMES, SKELETON_EDGES
@@ -13,19 +11,10 @@ from ros_helpers import receive, spawn, spawn_python, stop
 from sample_messages import sample_person_array
 
 
-@pytest.fixture
-def node():
-    rclpy.init()
-    n = rclpy.create_node("roundtrip_test")
-    yield n
-    n.destroy_node()
-    rclpy.shutdown()
-
-
-def test_person_array_received_equal_from_another_process(node):
+def test_person_array_received_equal_from_another_process(ros):
     publisher = spawn_python("sample_messages")
     try:
-        received = receive(node, PersonArray, "people", LATCHED, count=1)
+        received = receive(ros, PersonArray, "people", LATCHED, count=1)
     finally:
         output = stop(publisher)
     assert received, f"no PersonArray arrived from the publisher process; it printed:\n{output}"
@@ -34,10 +23,10 @@ def test_person_array_received_equal_from_another_process(node):
     assert [k.name for k in received[0].persons[0].keypoints] == list(KEYPOINT_NAMES)
 
 
-def test_pose_node_latches_the_skeleton(node):
+def test_pose_node_latches_the_skeleton(ros):
     pose_node = spawn(["pose_node"])
     try:
-        received = receive(node, Skeleton, "skeleton", LATCHED, count=1)
+        received = receive(ros, Skeleton, "skeleton", LATCHED, count=1)
     finally:
         output = stop(pose_node)
     assert received, f"pose_node published no skeleton; it printed:\n{output}"

@@ -28,15 +28,6 @@ def annotated(shared_data):
 
 
 @pytest.fixture(scope="module")
-def ros():
-    rclpy.init()
-    node = rclpy.create_node("pose_node_test")
-    yield node
-    node.destroy_node()
-    rclpy.shutdown()
-
-
-@pytest.fixture(scope="module")
 def pose_node(ros, model_dir):
     proc = spawn(["pose_node", "--ros-args", "-p", "model:=movenet_lightning",
                   "-p", "backend:=onnxruntime", "-p", f"model_dir:={model_dir}",

@@ -16,17 +16,22 @@ class TensorInfo:
 
 
 class Backend(abc.ABC):
-    """Loads one model and runs it on numpy arrays."""
+    """Loads one model and runs it on numpy arrays.
+
+    Subclasses fill ``_inputs`` and ``_outputs`` when they load the model.
+    """
 
     name: str = "backend"
+    _inputs: list[TensorInfo]
+    _outputs: list[TensorInfo]
 
     @property
-    @abc.abstractmethod
-    def inputs(self) -> list[TensorInfo]: ...
+    def inputs(self) -> list[TensorInfo]:
+        return self._inputs
 
     @property
-    @abc.abstractmethod
-    def outputs(self) -> list[TensorInfo]: ...
+    def outputs(self) -> list[TensorInfo]:
+        return self._outputs
 
     @abc.abstractmethod
     def run(self, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -39,14 +39,6 @@ class OnnxRuntimeBackend(Backend):
                          for o in self._session.get_outputs()]
         self._output_names = [o.name for o in self._outputs]
 
-    @property
-    def inputs(self) -> list[TensorInfo]:
-        return self._inputs
-
-    @property
-    def outputs(self) -> list[TensorInfo]:
-        return self._outputs
-
     def run(self, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         return dict(zip(self._output_names, self._session.run(self._output_names, feeds)))
 

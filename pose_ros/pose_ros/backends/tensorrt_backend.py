@@ -170,14 +170,6 @@ class TensorRTBackend(Backend):
             is_input = self._engine.get_tensor_mode(name) == trt.TensorIOMode.INPUT
             (self._inputs if is_input else self._outputs).append(info)
 
-    @property
-    def inputs(self) -> list[TensorInfo]:
-        return self._inputs
-
-    @property
-    def outputs(self) -> list[TensorInfo]:
-        return self._outputs
-
     def run(self, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         for info in self._inputs:
             array = feeds[info.name]
