@@ -201,3 +201,21 @@ def test_missing_model_is_one_clear_error(tmp_path):
     assert proc.returncode == 1
     assert "movenet_lightning.onnx is missing" in out and "pose-ros-models" in out
     assert "Traceback" not in out
+
+
+def test_enable_service_unsubscribes_and_resumes(ros, pose_node, feed, annotated):
+    from std_srvs.srv import SetBool
+
+    client = ros.create_client(SetBool, "/pose_estimator/enable")
+    assert client.wait_for_service(timeout_sec=10)
+
+    def call(value):
+        future = client.call_async(SetBool.Request(data=value))
+        assert spin_until(ros, future.done, 10) and future.result().success
+
+    call(False)
+    assert spin_until(ros, lambda: feed.image_pub.get_subscription_count() == 0, 10), \
+        "disabled, the node must not be subscribed to the camera"
+    call(True)
+    assert spin_until(ros, lambda: feed.image_pub.get_subscription_count() > 0, 10)
+    assert len(feed.send(rgb8(annotated.rgb()), 1_700_000_020_000_000_000).persons) == 1

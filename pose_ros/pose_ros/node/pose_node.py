@@ -142,9 +142,15 @@ class PoseNode(Node):
     def _work(self) -> None:
         while not self._stop.is_set():
             item = self.slot.take(timeout=0.1)
-            if item is not None:
+            if item is None:
+                continue
+            try:
                 self._apply_pending()
                 self._process(*item)
+            except Exception as e:  # one bad frame must never stop the inference thread
+                self.get_logger().error(f"frame failed: {type(e).__name__}: {e}",
+                                        throttle_duration_sec=5.0)
+                self.rejected["frame_error"] += 1
 
     def _reject(self, cause: str, detail: str) -> None:
         self.rejected[cause] += 1
