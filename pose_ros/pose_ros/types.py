@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -30,7 +30,6 @@ class Pose:
     score: float
     box: np.ndarray | None = None
     track_id: int = -1
-    extras: dict = field(default_factory=dict, repr=False)
 
     @property
     def keypoints(self) -> tuple[Keypoint, ...]:

@@ -52,11 +52,6 @@ class ModelSpec:
             return f"{self.name}.stride{stride}.onnx"
         return f"{self.name}.onnx"
 
-    def onnx_filenames(self) -> list[str]:
-        if self.output_strides:
-            return [self.onnx_filename(s) for s in self.output_strides]
-        return [self.onnx_filename()]
-
 
 @dataclass(frozen=True)
 class SourcePackage:
