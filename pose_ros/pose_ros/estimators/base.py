@@ -80,6 +80,10 @@ class PoseEstimator(abc.ABC):
     def _output_stride(self) -> int | None:
         return None
 
+    def check_model(self) -> Path:
+        """The model file this estimator will load, verified now rather than at frame one."""
+        return onnx_model_path(self.spec, self.model_dir, self._output_stride())
+
     def reset(self) -> None:
         """Forget temporal state (crop region, filters, tracks)."""
 

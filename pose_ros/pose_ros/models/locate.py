@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from pose_ros.models.convert import converted_entry
@@ -26,7 +27,14 @@ def onnx_model_path(spec: ModelSpec, model_dir: Path, output_stride: int | None 
         expected = entry["files"].get(filename) if entry else None
         if expected is None:
             raise ModelNotFoundError(f"{path} is not recorded in {model_dir}/converted.json; {fix}")
-        if sha256_file(path) != expected:
+        stat = path.stat()
+        if _sha256(path, stat.st_size, stat.st_mtime_ns) != expected:
             raise ModelNotFoundError(f"{path} does not match its recorded SHA-256 (truncated "
                                      f"or modified); {fix} --force")
     return path
+
+
+@lru_cache(maxsize=32)
+def _sha256(path: Path, size: int, mtime_ns: int) -> str:
+    """Hash a model file once per version of it (size and mtime are part of the key)."""
+    return sha256_file(path)

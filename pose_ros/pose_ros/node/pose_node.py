@@ -22,7 +22,6 @@ from std_srvs.srv import SetBool
 from visualization_msgs.msg import MarkerArray
 
 from pose_ros.api import create_estimator
-from pose_ros.models.locate import onnx_model_path
 from pose_ros.models.registry import default_model_dir, model_spec
 from pose_ros.node import messages
 from pose_ros.node.frame_slot import LatestFrame
@@ -57,13 +56,12 @@ class PoseNode(Node):
                 raise ValueError(f"parameter {reason}")
         self.spec = model_spec(self.values["model"])
         model_dir = Path(self.values["model_dir"]) if self.values["model_dir"] else default_model_dir()
-        onnx_model_path(self.spec, model_dir, self.values["output_stride"]
-                        if self.spec.output_strides else None)  # fail now, not at frame 1
         options = {opt: self.values[param]
                    for param, opt in FAMILY_OPTIONS[self.spec.family].items()}
         self.estimator = create_estimator(self.spec.name, backend=self.values["backend"],
                                           model_dir=model_dir, threads=self.values["threads"],
                                           **options)
+        self.estimator.check_model()  # a missing or modified model fails now, not at frame 1
         self._pending: dict[str, object] = {}
         self._lock = threading.Lock()
         self.add_on_set_parameters_callback(self._on_set_parameters)

@@ -48,8 +48,7 @@ class Tracker(abc.ABC):
         unmatched = list(range(len(self.tracks)))
         for pose in poses:
             xy = pose.xy / scale
-            box = pose.bounding_box().reshape(2, 2) / scale
-            box = box.reshape(4)
+            box = (pose.bounding_box().reshape(2, 2) / scale).reshape(4)
             best = -1
             if unmatched:
                 sims = self.similarity(xy, pose.scores, box)[unmatched]
