@@ -9,21 +9,12 @@ from sensor_msgs.msg import CompressedImage, Image
 
 from pose_ros.node.image_conversion import ImageError, compressed_to_rgb, image_to_rgb
 
+from image_messages import gray_in_every_encoding, make_image
+
 
 @pytest.fixture(scope="module")
 def rgb(shared_data):
     return cv2.cvtColor(cv2.imread(str(shared_data / "video" / "pose.jpg")), cv2.COLOR_BGR2RGB)
-
-
-def make_image(pixels: np.ndarray, encoding: str, pad: int = 0, bigendian: bool = False) -> Image:
-    h, w = pixels.shape[:2]
-    rows = pixels.reshape(h, -1)
-    if pad:
-        rows = np.concatenate([rows, np.zeros((h, pad), rows.dtype)], axis=1)
-    raw = rows.tobytes() if pixels.dtype == np.uint8 else rows.astype(
-        ">u2" if bigendian else "<u2").tobytes()
-    return Image(height=h, width=w, encoding=encoding, is_bigendian=int(bigendian),
-                 step=len(raw) // h, data=raw)
 
 
 def encodings(rgb):
@@ -62,6 +53,16 @@ def test_yuv422_encodings(rgb, encoding, code):
     got = image_to_rgb(make_image(np.ascontiguousarray(packed), encoding))
     assert np.array_equal(got, cv2.cvtColor(np.ascontiguousarray(packed), code))
     assert np.abs(got.astype(int) - rgb).mean() < 6  # chroma halved: close to the original
+
+
+def test_grey_is_identical_in_every_encoding(rgb):
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    decoded = {e: image_to_rgb(m) for e, m in gray_in_every_encoding(gray).items()}
+    assert len(decoded) == 8
+    for encoding, got in decoded.items():
+        assert np.array_equal(got, decoded["rgb8"]), encoding
+    original = gray[:, : gray.shape[1] // 2 * 2].astype(int)
+    assert np.abs(decoded["rgb8"][..., 0] - original).max() <= 1  # rounded to video range
 
 
 def test_compressed_jpeg_and_png(rgb):

@@ -16,6 +16,7 @@ from sensor_msgs.msg import CompressedImage, Image
 from visualization_msgs.msg import Marker, MarkerArray
 
 import coco
+from image_messages import gray_in_every_encoding
 from ros_helpers import spawn, spin_until, stop
 
 PERSON_IMAGE = "000000037666.jpg"  # one annotated person, 16 labelled keypoints
@@ -174,8 +175,27 @@ def test_valid_change_applies_to_the_next_frame(ros, pose_node, feed, annotated)
     assert len(feed.send(rgb8(annotated.rgb()), 1_700_000_004_000_000_000).persons) == 1
 
 
+def dropped(ros) -> int:
+    """Frames the node reports dropped in /diagnostics: superseded in its mailbox
+    before inference, or replaced in the middleware's keep-last history."""
+    from diagnostic_msgs.msg import DiagnosticArray
+
+    keys = ("frames_dropped_superseded", "frames_dropped_transport")
+    seen: list[DiagnosticArray] = []
+    sub = ros.create_subscription(DiagnosticArray, "/diagnostics", seen.append, 10)
+    try:
+        assert spin_until(ros, lambda: any("/pose_estimator" in s.name for m in seen
+                                           for s in m.status), 5), "no diagnostics from the node"
+    finally:
+        ros.destroy_subscription(sub)
+    (status,) = [s for s in seen[-1].status if "/pose_estimator" in s.name]
+    return sum(int(kv.value) for kv in status.values if kv.key in keys)
+
+
 def test_a_burst_is_dropped_not_queued(feed, annotated):
     rgb = annotated.rgb()
+    feed.send(rgb8(rgb), 1_700_000_009_000_000_000)  # the node knows this publisher now
+    dropped_before = dropped(feed.ros)
     first = 1_700_000_010_000_000_000
     for i in range(100):
         msg = rgb8(rgb)
@@ -191,6 +211,41 @@ def test_a_burst_is_dropped_not_queued(feed, annotated):
     for _ in range(10):
         rclpy.spin_once(feed.ros, timeout_sec=0.05)
     assert _ns(feed.poses[-1]) == last, "frames kept arriving after the newest: a backlog"
+    # every frame of the burst is either answered or counted as dropped
+    time.sleep(1.1)  # the next diagnostics period
+    reported = dropped(feed.ros) - dropped_before
+    print(f"the node's diagnostics: {reported} frames dropped")
+    assert reported == 100 - len(answered)
+
+
+def test_every_encoding_gives_the_same_poses(ros, model_dir, annotated):
+    # PoseNet is stateless from frame to frame, so identical pixels must give identical poses
+    proc = spawn(["pose_node", "--ros-args", "-r", "__node:=pose_encodings",
+                  "-p", "model:=posenet_mobilenet", "-p", "score_threshold:=0.1",
+                  "-p", "backend:=onnxruntime", "-p", f"model_dir:={model_dir}",
+                  "-p", "qos_reliability:=reliable", "-p", "qos_depth:=10",
+                  "-r", "image:=/test/encodings", "-r", "poses:=/test/encoding_poses"])
+    try:
+        from rclpy.qos import QoSProfile, ReliabilityPolicy
+        pub = ros.create_publisher(Image, "/test/encodings",
+                                   QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE))
+        got: list[PersonArray] = []
+        ros.create_subscription(PersonArray, "/test/encoding_poses", got.append, 10)
+        assert spin_until(ros, lambda: pub.get_subscription_count() > 0, 30), stop(proc)
+        gray = cv2.cvtColor(annotated.rgb(), cv2.COLOR_RGB2GRAY)
+        images = gray_in_every_encoding(gray)
+        for sec, msg in enumerate(images.values(), start=1):
+            msg.header.stamp.sec = sec
+            pub.publish(msg)
+            assert spin_until(ros, lambda: len(got) == sec, 20), stop(proc)
+    finally:
+        out = stop(proc)
+    by_encoding = dict(zip(images, got))
+    reference = by_encoding["rgb8"]
+    assert len(reference.persons) >= 1 and "Traceback" not in out
+    for encoding, msg in by_encoding.items():
+        assert (msg.image_width, msg.image_height) == (reference.image_width, reference.image_height)
+        assert msg.persons == reference.persons, f"{encoding} gave other poses than rgb8"
 
 
 def test_missing_model_is_one_clear_error(tmp_path):

@@ -28,6 +28,7 @@ from pose_ros.node.frame_slot import LatestFrame
 from pose_ros.node.image_conversion import ImageError, compressed_to_rgb, image_to_rgb
 from pose_ros.node.parameters import PARAMS, check, descriptor
 from pose_ros.node.qos import LATCHED, camera_qos
+from pose_ros.node.transport_losses import TransportLosses
 
 NODE_NAME = "pose_estimator"
 STAGES = ("convert", "preprocess", "inference", "decode", "publish")
@@ -76,6 +77,7 @@ class PoseNode(Node):
                                  camera_qos("best_effort", 1))
 
         self.slot = LatestFrame()
+        self.transport = TransportLosses()
         self.rejected: Counter[str] = Counter()
         self.processed = 0
         self.stage_s: dict[str, deque] = {s: deque(maxlen=200) for s in STAGES}
@@ -97,7 +99,11 @@ class PoseNode(Node):
         compressed = self.values["use_compressed"]
         self._image_sub = self.create_subscription(
             CompressedImage if compressed else Image, "image/compressed" if compressed else "image",
-            lambda msg: self.slot.put((msg, time.monotonic())), qos)
+            self._on_image, qos)
+
+    def _on_image(self, msg, info) -> None:
+        self.slot.put((msg, time.monotonic()))
+        self.transport.observe(info)
 
     def _on_camera_info(self, msg: CameraInfo) -> None:
         fx, fy, cx, cy = msg.k[0], msg.k[4], msg.k[2], msg.k[5]
@@ -200,7 +206,8 @@ class PoseNode(Node):
     def _publish_diagnostics(self) -> None:
         values = {"model": self.spec.name, "backend": self.estimator.backend_name or "not loaded",
                   "frames_processed": str(self.processed),
-                  "frames_dropped_superseded": str(self.slot.dropped)}
+                  "frames_dropped_superseded": str(self.slot.dropped),
+                  "frames_dropped_transport": str(self.transport.lost)}
         if len(self.done_at) > 1:
             values["rate_hz"] = f"{(len(self.done_at) - 1) / (self.done_at[-1] - self.done_at[0]):.2f}"
         if self.latency_s:
