@@ -22,7 +22,10 @@ export POSE_ROS_MODEL_DIR
 # The environment every command of the workspace runs in: the wheels' ROS 2
 # (quirk 1: their prefix is the venv), then our colcon install on top.
 # Discovery stays on this host: tests never send DDS traffic to the network.
+# Fast DDS gets a shared-memory segment that holds whole camera frames
+# (config/fastdds_large_images.xml says why).
 RUN := env PATH="$(INSTALL)/lib/pose_ros:$(VENV)/bin:$$PATH" \
+	FASTDDS_DEFAULT_PROFILES_FILE="$(ROOT)/pose_ros/config/fastdds_large_images.xml" \
 	AMENT_PREFIX_PATH="$(INSTALL):$(VENV)" CMAKE_PREFIX_PATH="$(INSTALL):$(VENV)" \
 	PYTHONPATH="$(ROOT)/build/pose_ros:$(SITE)" LD_LIBRARY_PATH="$(INSTALL)/lib" \
 	RMW_IMPLEMENTATION=rmw_fastrtps_cpp ROS_AUTOMATIC_DISCOVERY_RANGE=LOCALHOST \

@@ -26,6 +26,7 @@ setup(
             "pose_node = pose_ros.node.main:main",
             "pose-ros-models = pose_ros.models.cli:main",
             "pose-ros-demo = pose_ros.demo:main",
+            "pose-ros = pose_ros.cli:main",
         ],
     },
 )

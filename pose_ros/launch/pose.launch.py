@@ -10,14 +10,19 @@ import os
 
 from ament_index_python.packages import get_package_share_directory
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument
+from launch.actions import DeclareLaunchArgument, SetEnvironmentVariable
 from launch.conditions import IfCondition
-from launch.substitutions import LaunchConfiguration
+from launch.substitutions import EnvironmentVariable, LaunchConfiguration
 from launch_ros.actions import Node
 
 
 def generate_launch_description():
     share = get_package_share_directory("pose_ros")
+    # Fast DDS: whole frames through shared memory, unless the user chose a profile
+    # (config/fastdds_large_images.xml says why)
+    dds_profile = SetEnvironmentVariable("FASTDDS_DEFAULT_PROFILES_FILE", EnvironmentVariable(
+        "FASTDDS_DEFAULT_PROFILES_FILE",
+        default_value=os.path.join(share, "config", "fastdds_large_images.xml")))
     args = [
         DeclareLaunchArgument("image", default_value="/camera/image_raw"),
         DeclareLaunchArgument("camera_info", default_value="/camera/camera_info"),
@@ -39,4 +44,4 @@ def generate_launch_description():
     rviz = Node(package="rviz2", executable="rviz2", output="screen",
                 arguments=["-d", os.path.join(share, "config", "pose.rviz")],
                 condition=IfCondition(LaunchConfiguration("rviz")))
-    return LaunchDescription(args + [node, rviz])
+    return LaunchDescription(args + [dds_profile, node, rviz])

@@ -32,6 +32,13 @@ def test_launch_file_runs_the_documented_command_line():
     assert "pose_ros.yaml" in text and '("image", LaunchConfiguration("image"))' in text
 
 
+def test_bag_replay_launch_plays_into_the_node_launch():
+    text = (REPO_ROOT / "pose_ros" / "launch" / "bag_replay.launch.py").read_text()
+    assert '"pose.launch.py"' in text  # the node exactly as on the robot
+    assert '["pose-ros", "bag", "play", LaunchConfiguration("bag")' in text
+    assert '"--wait-for-subscribers"' in text  # as test_bag_replay plays it
+
+
 def test_the_real_node_loads_the_yaml(model_dir):
     proc = spawn(["pose_node", "--ros-args", "--params-file", str(CONFIG),
                   "-p", f"model_dir:={model_dir}"])

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 from geometry_msgs.msg import Point
 from pose_ros_msgs.msg import BoundingBox, Keypoint, Person, PersonArray, Skeleton
 from std_msgs.msg import ColorRGBA, Header
 from visualization_msgs.msg import Marker, MarkerArray
 
+from pose_ros.drawing import PALETTE
 from pose_ros.keypoints import KEYPOINT_NAMES, SKELETON_EDGES
 from pose_ros.types import Pose
 
-PALETTE = np.array([[230, 25, 75], [60, 180, 75], [255, 225, 25], [0, 130, 200],
-                    [245, 130, 48], [145, 30, 180], [70, 240, 240], [240, 50, 230]]) / 255.0
 
 
 def skeleton_message() -> Skeleton:
@@ -95,20 +93,3 @@ def marker_array(header: Header, poses: list[Pose], width: int, height: int,
         label.text = (f"id {pose.track_id} " if pose.track_id >= 0 else "") + f"{pose.score:.2f}"
         out.markers += [joints, bones, label] if joints.points else [label]
     return out
-
-
-def draw(image: np.ndarray, poses: list[Pose], min_score: float) -> np.ndarray:
-    """A copy of the RGB image with skeletons drawn on it."""
-    canvas = np.ascontiguousarray(image).copy()
-    radius = max(2, round(max(image.shape[:2]) / 200))
-    for i, pose in enumerate(poses):
-        key = pose.track_id if pose.track_id >= 0 else i
-        rgb = tuple(int(v * 255) for v in PALETTE[key % len(PALETTE)])
-        pts = np.round(pose.xy).astype(int)
-        visible = pose.scores >= min_score
-        for a, b in SKELETON_EDGES:
-            if visible[a] and visible[b]:
-                cv2.line(canvas, tuple(pts[a]), tuple(pts[b]), rgb, radius, cv2.LINE_AA)
-        for p in pts[visible]:
-            cv2.circle(canvas, tuple(p), radius + 1, rgb, -1, cv2.LINE_AA)
-    return canvas

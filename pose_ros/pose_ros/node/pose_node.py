@@ -22,6 +22,7 @@ from std_srvs.srv import SetBool
 from visualization_msgs.msg import MarkerArray
 
 from pose_ros.api import create_estimator
+from pose_ros.drawing import draw
 from pose_ros.models.registry import default_model_dir, model_spec
 from pose_ros.node import messages
 from pose_ros.node.frame_slot import LatestFrame
@@ -193,8 +194,8 @@ class PoseNode(Node):
             self.markers_pub.publish(messages.marker_array(
                 msg.header, poses, w, h, self.placer, v["marker_depth"], v["min_keypoint_score"]))
         if v["publish_debug_image"] and self.debug_pub.get_subscription_count():
-            self.debug_pub.publish(rgb_image(msg.header, messages.draw(image, poses,
-                                                                       v["min_keypoint_score"])))
+            self.debug_pub.publish(rgb_image(msg.header,
+                                             draw(image, poses, v["min_keypoint_score"])))
         t5 = time.perf_counter()
         for stage, dt in zip(STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)):
             self.stage_s[stage].append(dt)

@@ -1,0 +1,116 @@
+"""``pose-ros bag make|play|record|inspect``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+from pose_ros.bag.make import DEFAULT_START_NS, STORAGES, MakeOptions
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="bag_command", required=True, metavar="COMMAND")
+
+    make = sub.add_parser("make", help="write a bag of camera images from a video or image folder")
+    make.add_argument("source", type=Path, help="video file, or folder of images (sorted by name)")
+    make.add_argument("output", type=Path, help="bag folder to create (must not exist)")
+    make.add_argument("--topic", default=MakeOptions.topic, help="image topic (default %(default)s)")
+    make.add_argument("--frame-id", default=MakeOptions.frame_id)
+    make.add_argument("--storage", choices=sorted(STORAGES), default=MakeOptions.storage)
+    make.add_argument("--compressed", action="store_true",
+                      help="JPEG sensor_msgs/CompressedImage on TOPIC/compressed")
+    make.add_argument("--fps", type=float, help="frame rate (default: the video's, or 10 for images)")
+    make.add_argument("--hfov", type=float, default=MakeOptions.hfov_deg,
+                      help="horizontal field of view in degrees for camera_info (default %(default)s)")
+    make.add_argument("--start", type=float, default=DEFAULT_START_NS / 1e9,
+                      help="stamp of the first frame, seconds since the epoch")
+    make.set_defaults(func=cmd_make)
+
+    play = sub.add_parser("play", help="publish a bag's images and camera_info at the recorded rate")
+    play.add_argument("bag", type=Path)
+    play.add_argument("--rate", type=float, default=1.0, help="rate factor (default %(default)s)")
+    play.add_argument("--loop", action="store_true")
+    play.add_argument("--start-offset", type=float, default=0.0, help="seconds into the bag")
+    play.add_argument("--clock", action="store_true", help="publish /clock (for use_sim_time)")
+    play.add_argument("--topics", nargs="+", default=[], help="topics to play (default: images)")
+    play.add_argument("--wait-for-subscribers", type=float, default=0.0, metavar="SECONDS",
+                      help="hold the first message until every topic has a subscriber")
+    play.set_defaults(func=cmd_play)
+
+    record = sub.add_parser("record", help="record topics to a new bag until interrupted")
+    record.add_argument("output", type=Path)
+    record.add_argument("topics", nargs="+")
+    record.add_argument("--storage", choices=sorted(STORAGES), default="sqlite3")
+    record.set_defaults(func=cmd_record)
+
+    inspect = sub.add_parser("inspect", help="topics, counts, duration and a summary of poses")
+    inspect.add_argument("bag", type=Path)
+    inspect.add_argument("--json", action="store_true", help="print JSON instead of text")
+    inspect.set_defaults(func=cmd_inspect)
+
+
+def cmd_make(args: argparse.Namespace) -> int:
+    from pose_ros.bag.make import make_bag
+
+    options = MakeOptions(topic=args.topic, frame_id=args.frame_id, storage=args.storage,
+                          compressed=args.compressed, fps=args.fps, hfov_deg=args.hfov,
+                          start_ns=round(args.start * 1e9))
+    make_bag(args.source, args.output, options)
+    return 0
+
+
+def cmd_play(args: argparse.Namespace) -> int:
+    from pose_ros.bag.play import PlayOptions, play_bag
+
+    options = PlayOptions(rate=args.rate, loop=args.loop, start_offset_s=args.start_offset,
+                          clock=args.clock, topics=tuple(args.topics),
+                          wait_for_subscribers_s=args.wait_for_subscribers)
+    with ros_node("pose_ros_bag_player") as node:
+        play_bag(node, args.bag, options)
+    return 0
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    import rclpy
+    from rclpy.executors import ExternalShutdownException
+
+    from pose_ros.bag.record import Recorder
+
+    with ros_node("pose_ros_bag_recorder") as node:
+        recorder = Recorder(node, args.output, args.topics, args.storage)
+        try:
+            rclpy.spin(node)
+        except (KeyboardInterrupt, ExternalShutdownException):
+            pass
+        finally:
+            recorder.close()
+    counts = ", ".join(f"{t}: {n}" for t, n in recorder.counts.items()) or "nothing"
+    print(f"recorded {args.output}: {counts}", file=sys.stderr)
+    return 0
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from pose_ros.bag.inspect import inspect_bag
+
+    summary = inspect_bag(args.bag)
+    print(json.dumps(summary.as_dict(), indent=2) if args.json else summary)
+    return 0
+
+
+@contextmanager
+def ros_node(name: str):
+    """rclpy initialised for one node, shut down on exit (Ctrl-C ends quietly)."""
+    import rclpy
+
+    rclpy.init(args=sys.argv)
+    node = rclpy.create_node(name)
+    try:
+        yield node
+    except KeyboardInterrupt:
+        pass
+    finally:
+        node.destroy_node()
+        rclpy.try_shutdown()

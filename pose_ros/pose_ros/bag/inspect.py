@@ -1,0 +1,82 @@
+"""What a bag holds: topics, types, counts, duration, and a summary of its poses."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+from rosbags.rosbag2 import Reader
+
+from pose_ros.bag.typestore import typestore
+
+POSES_TYPE = "pose_ros_msgs/msg/PersonArray"
+
+
+@dataclass(frozen=True)
+class TopicSummary:
+    topic: str
+    msgtype: str
+    count: int
+
+
+@dataclass(frozen=True)
+class PosesSummary:
+    topic: str
+    frames: int
+    persons_per_frame_mean: float
+    persons_per_frame_min: int
+    persons_per_frame_max: int
+    mean_person_score: float
+    mean_keypoint_score: float
+
+
+@dataclass(frozen=True)
+class BagSummary:
+    path: str
+    storage: str
+    duration_s: float
+    messages: int
+    topics: list[TopicSummary] = field(default_factory=list)
+    poses: list[PosesSummary] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        lines = [f"bag:      {self.path} ({self.storage})",
+                 f"duration: {self.duration_s:.3f} s, {self.messages} messages"]
+        lines += [f"  {t.topic:32} {t.msgtype:36} {t.count:7d}" for t in self.topics]
+        for p in self.poses:
+            lines.append(f"poses on {p.topic}: {p.frames} frames, persons per frame "
+                         f"{p.persons_per_frame_mean:.2f} (min {p.persons_per_frame_min}, "
+                         f"max {p.persons_per_frame_max}), mean person score "
+                         f"{p.mean_person_score:.3f}, mean keypoint score {p.mean_keypoint_score:.3f}")
+        return "\n".join(lines)
+
+
+def inspect_bag(path: Path) -> BagSummary:
+    store = typestore()
+    with Reader(path) as reader:
+        topics = [TopicSummary(c.topic, c.msgtype, c.msgcount) for c in reader.connections]
+        poses = [_poses_summary(reader, store, c) for c in reader.connections
+                 if c.msgtype == POSES_TYPE]
+        storage = "mcap" if any(path.glob("*.mcap")) else "sqlite3"
+        return BagSummary(str(path), storage, reader.duration / 1e9 if reader.message_count else 0.0,
+                          reader.message_count, topics, poses)
+
+
+def _poses_summary(reader: Reader, store, connection) -> PosesSummary:
+    persons: list[int] = []
+    person_scores: list[float] = []
+    keypoint_scores: list[float] = []
+    for _, _, data in reader.messages(connections=[connection]):
+        msg = store.deserialize_cdr(data, POSES_TYPE)
+        persons.append(len(msg.persons))
+        person_scores += [p.score for p in msg.persons]
+        keypoint_scores += [k.score for p in msg.persons for k in p.keypoints]
+    return PosesSummary(
+        connection.topic, len(persons), float(np.mean(persons)) if persons else 0.0,
+        min(persons, default=0), max(persons, default=0),
+        float(np.mean(person_scores)) if person_scores else 0.0,
+        float(np.mean(keypoint_scores)) if keypoint_scores else 0.0)

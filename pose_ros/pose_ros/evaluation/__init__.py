@@ -1,0 +1,1 @@
+"""``pose-ros eval``: COCO keypoint evaluation (pycocotools) of any model and options."""

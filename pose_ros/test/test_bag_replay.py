@@ -1,0 +1,102 @@
+"""Replay regression: the squats video as a bag, played through the real node,
+its poses recorded to a bag and checked frame by frame.
+
+Every process is started with the command line a user (or the launch files) runs:
+pose-ros bag make / play / record, and pose_node with the shipped params file.
+"""
+
+from __future__ import annotations
+
+import subprocess
+
+import numpy as np
+import pytest
+from rosbags.rosbag2 import Reader
+
+from conftest import REPO_ROOT
+from pose_ros.bag.typestore import typestore
+from ros_helpers import spawn, spin_until, stop
+
+PARAMS_FILE = REPO_ROOT / "pose_ros" / "config" / "pose_ros.yaml"
+IMAGE = "/replay/image_raw"
+CONFIDENT = 0.3
+
+
+def stamps_ns(msg) -> int:
+    return msg.header.stamp.sec * 10**9 + msg.header.stamp.nanosec
+
+
+def read(bag, topic):
+    store = typestore()
+    with Reader(bag) as reader:
+        conns = [c for c in reader.connections if c.topic == topic]
+        return [store.deserialize_cdr(data, c.msgtype) for c, _, data in reader.messages(conns)]
+
+
+@pytest.fixture(scope="module")
+def replay(shared_data, model_dir, ros, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("replay")
+    source, recorded = folder / "squats", folder / "poses"
+    made = subprocess.run(["pose-ros", "bag", "make", str(shared_data / "video" / "pose_squats.mp4"),
+                           str(source), "--topic", IMAGE], capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    # what launch/pose.launch.py runs, with the bag's topics and the test's model folder
+    node = spawn(["pose_node", "--ros-args", "--params-file", str(PARAMS_FILE),
+                  "-p", "model:=movenet_lightning", "-p", "backend:=onnxruntime",
+                  "-p", f"model_dir:={model_dir}", "-r", f"image:={IMAGE}",
+                  "-r", f"image/compressed:={IMAGE}/compressed",
+                  "-r", "camera_info:=/replay/camera_info", "-r", "poses:=/replay/poses"])
+    recorder = spawn(["pose-ros", "bag", "record", str(recorded), "/replay/poses"])
+    try:
+        assert spin_until(ros, lambda: ros.count_subscribers("/replay/poses") > 0, 30), \
+            stop(recorder)
+        play = subprocess.run(["pose-ros", "bag", "play", str(source), "--rate", "1.0",
+                               "--wait-for-subscribers", "30"],
+                              capture_output=True, text=True, timeout=120)
+        assert play.returncode == 0, play.stderr
+        spin_until(ros, lambda: False, 1.5)  # the last frame's inference and recording
+    finally:
+        recorder_out = stop(recorder)
+        node_out = stop(node)
+    assert "Traceback" not in node_out + recorder_out, node_out + recorder_out
+    inspected = subprocess.run(["pose-ros", "bag", "inspect", str(recorded)],
+                               capture_output=True, text=True)
+    assert inspected.returncode == 0, inspected.stderr
+    print("\n" + inspected.stdout)
+    return read(source, IMAGE), read(recorded, "/replay/poses"), play.stderr, inspected.stdout
+
+
+def test_every_frame_answered_with_its_own_stamp(replay):
+    images, poses, play_log, _ = replay
+    print(f"\nreplay: {len(images)} frames played, {len(poses)} poses messages recorded")
+    assert "playing squats" in play_log  # the progress bar
+    assert [stamps_ns(p) for p in poses] == [stamps_ns(i) for i in images]
+    assert {p.header.frame_id for p in poses} == {images[0].header.frame_id}
+    assert all((p.image_width, p.image_height) == (i.width, i.height)
+               for p, i in zip(poses, images))
+
+
+def test_one_person_per_frame(replay):
+    _, poses, _, inspected = replay
+    assert f"{len(poses)} frames, persons per frame 1.00 (min 1, max 1)" in inspected
+    counts = [len(p.persons) for p in poses]
+    print(f"persons per frame: {np.bincount(counts).tolist()} (index = persons)")
+    assert set(counts) == {1}
+
+
+def test_keypoints_move_smoothly(replay):
+    _, poses, _, _ = replay
+    xy = np.array([[[k.x, k.y] for k in p.persons[0].keypoints] for p in poses])  # (T, 17, 2)
+    scores = np.array([[k.score for k in p.persons[0].keypoints] for p in poses])
+    confident = (scores[:-2] > CONFIDENT) & (scores[1:-1] > CONFIDENT) & (scores[2:] > CONFIDENT)
+    height = np.median([p.persons[0].bbox.y_max - p.persons[0].bbox.y_min for p in poses])
+    # jitter: how far a keypoint leaves the straight line through its neighbours in time
+    jitter = np.linalg.norm(xy[2:] - 2 * xy[1:-1] + xy[:-2], axis=2)[confident] / height
+    step = np.linalg.norm(np.diff(xy, axis=0), axis=2)[(scores[1:] > CONFIDENT)
+                                                       & (scores[:-1] > CONFIDENT)] / height
+    print(f"person height {height:.0f} px; jitter / height: median {np.median(jitter):.4f}, "
+          f"p95 {np.percentile(jitter, 95):.4f}; largest frame-to-frame step / height "
+          f"{step.max():.3f}; {confident.mean():.0%} of keypoints confident")
+    assert confident.mean() > 0.5
+    assert np.median(jitter) < 0.03 and np.percentile(jitter, 95) < 0.10
+    assert step.max() < 0.25  # no keypoint jumps across the body between frames
