@@ -37,10 +37,11 @@ BUILD_INPUTS := $(wildcard pose_ros_msgs/msg/*.msg) pose_ros_msgs/CMakeLists.txt
 	pose_ros_msgs/package.xml pose_ros/setup.py pose_ros/setup.cfg pose_ros/package.xml \
 	$(wildcard pose_ros/launch/* pose_ros/config/*)
 
-.PHONY: help setup build models test demo bench-core clean
+.PHONY: help setup build models test demo bench bench-core clean
 help:
 	@echo "make test   set up (venv, colcon build, models) and run the tests"
 	@echo "make demo   run the pose_ros node on a sample photo"
+	@echo "make bench  the node end to end: latency, drops, CPU, memory, targets"
 	@echo "make bench-core  per-stage timings of the inference core"
 	@echo "make clean  remove the venv and build outputs (not the model cache)"
 
@@ -77,6 +78,10 @@ demo: models
 # Inference-core timings per stage and model (ratios within one run are what count).
 bench-core: models
 	$(RUN) python -P bench/core.py
+
+# The real node end to end through DDS, with the performance targets (PASS/FAIL).
+bench: models
+	$(RUN) python bench/node.py
 
 clean:
 	rm -rf $(VENV) $(ROOT)/build $(INSTALL) $(ROOT)/log

@@ -87,6 +87,11 @@ class PoseEstimator(abc.ABC):
     def reset(self) -> None:
         """Forget temporal state (crop region, filters, tracks)."""
 
+    def warm_up(self, width: int = 640, height: int = 480) -> None:
+        """Load the backend and run it once, so the first real frame is not the slow one."""
+        self.estimate(np.zeros((height, width, 3), np.uint8))
+        self.reset()
+
     def close(self) -> None:
         for backend in self._backends.values():
             backend.close()

@@ -6,7 +6,6 @@ mailbox; an inference thread takes the newest, runs the estimator and publishes.
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections import Counter, deque
@@ -24,7 +23,9 @@ from visualization_msgs.msg import MarkerArray
 from pose_ros.api import create_estimator
 from pose_ros.drawing import draw
 from pose_ros.models.registry import default_model_dir, model_spec
+from pose_ros.output_sanity import sane_poses
 from pose_ros.node import messages
+from pose_ros.node.cdr_image import parse_compressed_image, parse_image
 from pose_ros.node.frame_slot import LatestFrame
 from pose_ros.node.image_conversion import ImageError, compressed_to_rgb, image_to_rgb
 from pose_ros.node.parameters import PARAMS, check, descriptor
@@ -32,7 +33,7 @@ from pose_ros.node.qos import LATCHED, camera_qos
 from pose_ros.node.transport_losses import TransportLosses
 
 NODE_NAME = "pose_estimator"
-STAGES = ("convert", "preprocess", "inference", "decode", "publish")
+STAGES = ("convert", "preprocess", "inference", "decode", "build", "publish")
 
 #: node parameter -> estimator option, per model family
 FAMILY_OPTIONS = {
@@ -64,6 +65,7 @@ class PoseNode(Node):
                                           model_dir=model_dir, threads=self.values["threads"],
                                           **options)
         self.estimator.check_model()  # a missing or modified model fails now, not at frame 1
+        self.estimator.warm_up()  # the backend loads now, not while the first frames wait
         self._pending: dict[str, object] = {}
         self._lock = threading.Lock()
         self.add_on_set_parameters_callback(self._on_set_parameters)
@@ -98,12 +100,13 @@ class PoseNode(Node):
     def _subscribe(self) -> None:
         qos = camera_qos(self.values["qos_reliability"], self.values["qos_depth"])
         compressed = self.values["use_compressed"]
+        # raw: the frame stays serialized until the inference thread reads it in place
         self._image_sub = self.create_subscription(
             CompressedImage if compressed else Image, "image/compressed" if compressed else "image",
-            self._on_image, qos)
+            lambda data, info: self._on_image(data, info, compressed), qos, raw=True)
 
-    def _on_image(self, msg, info) -> None:
-        self.slot.put((msg, time.monotonic()))
+    def _on_image(self, data: bytes, info, compressed: bool) -> None:
+        self.slot.put((data, compressed, time.monotonic()))
         self.transport.observe(info)
 
     def _on_camera_info(self, msg: CameraInfo) -> None:
@@ -161,13 +164,20 @@ class PoseNode(Node):
         self.rejected[cause] += 1
         self.get_logger().warn(f"frame skipped ({cause}): {detail}", throttle_duration_sec=5.0)
 
-    def _process(self, msg, received: float) -> None:
+    def _reject_output(self, count: int) -> None:
+        self.rejected["invalid_model_output"] += count
+        self.get_logger().warn(f"{count} pose(s) with non-finite or out-of-range values dropped",
+                               throttle_duration_sec=5.0)
+
+    def _process(self, data: bytes, compressed: bool, received: float) -> None:
         v = self.values
         t0 = time.perf_counter()
         try:
-            if isinstance(msg, CompressedImage):
+            if compressed:
+                msg = parse_compressed_image(data)
                 image = compressed_to_rgb(msg, v["max_image_pixels"])
             else:
+                msg = parse_image(data)
                 image = image_to_rgb(msg, v["max_image_pixels"])
         except ImageError as e:
             self._reject(e.cause, str(e))
@@ -185,19 +195,24 @@ class PoseNode(Node):
             self._reject("inference_error", f"{type(e).__name__}: {e}")
             return
         t4 = time.perf_counter()
-        poses = [p for p in poses if p.score >= v["score_threshold"] and math.isfinite(p.score)
-                 and np.isfinite(p.xy).all() and np.isfinite(p.scores).all()]
         h, w = image.shape[:2]
-        self.poses_pub.publish(messages.person_array(msg.header, w, h, self.spec.name, poses,
-                                                     v["min_keypoint_score"]))
+        poses, insane = sane_poses(poses, w, h)
+        if insane:
+            self._reject_output(insane)
+        poses = [p for p in poses if p.score >= v["score_threshold"]]
+        outgoing = [(self.poses_pub, messages.person_array(
+            msg.header, w, h, self.spec.name, poses, v["min_keypoint_score"]))]
         if v["publish_markers"] and self.markers_pub.get_subscription_count():
-            self.markers_pub.publish(messages.marker_array(
-                msg.header, poses, w, h, self.placer, v["marker_depth"], v["min_keypoint_score"]))
+            outgoing.append((self.markers_pub, messages.marker_array(
+                msg.header, poses, w, h, self.placer, v["marker_depth"], v["min_keypoint_score"])))
         if v["publish_debug_image"] and self.debug_pub.get_subscription_count():
-            self.debug_pub.publish(rgb_image(msg.header,
-                                             draw(image, poses, v["min_keypoint_score"])))
+            outgoing.append((self.debug_pub, rgb_image(
+                msg.header, draw(image, poses, v["min_keypoint_score"]))))
         t5 = time.perf_counter()
-        for stage, dt in zip(STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)):
+        for publisher, out in outgoing:
+            publisher.publish(out)
+        t6 = time.perf_counter()
+        for stage, dt in zip(STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5)):
             self.stage_s[stage].append(dt)
         self.latency_s.append(time.monotonic() - received)
         self.done_at.append(time.monotonic())

@@ -1,0 +1,314 @@
+"""End-to-end benchmark of the real node: a camera process publishes real video
+frames through Fast DDS, the node (its own process) estimates poses, and this
+process receives them. All in one run on one machine, so the ratios hold even
+when the machine is shared and noisy.
+
+    make bench      (writes out/bench/bench.json and out/bench/bench.md)
+
+Measured:
+- the floor: raw backend inference per model on the same frames (bench/core.py);
+- the node at 15, 30 and 60 Hz with 640x480 and 1920x1080 frames: end-to-end latency
+  (image stamp to poses receipt; one clock, one machine) median/p90/p99, frames
+  processed and dropped, the node's CPU use and resident memory;
+- the node's time per stage, from its own /diagnostics;
+- resident memory at frame 1,000 and frame 10,000 of one long run;
+and the targets of issue 7, each with its ratio and PASS/FAIL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import struct
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import psutil
+import rclpy
+from diagnostic_msgs.msg import DiagnosticArray
+from pose_ros_msgs.msg import PersonArray
+from rclpy.qos import QoSProfile, ReliabilityPolicy
+from sensor_msgs.msg import Image
+
+import core
+from pose_ros.models.registry import model_names
+from pose_ros.node.qos import camera_qos
+
+BENCH = Path(__file__).resolve().parent
+RATES = (15, 30, 60)
+SIZES = ("640x480", "1920x1080")
+WARMUP_FRAMES = 10
+
+
+@dataclass
+class NodeRun:
+    model: str
+    size: str
+    rate_hz: float
+    sent: int = 0
+    processed: int = 0
+    latency_ms: dict = field(default_factory=dict)
+    node_cpu_percent: float = 0.0  # of one core
+    node_rss_mb: float = 0.0
+    stages_ms: dict = field(default_factory=dict)  # medians from the node's diagnostics
+    node_counters: dict = field(default_factory=dict)  # processed, dropped (by cause)
+    rss_mb_at: dict = field(default_factory=dict)  # frame number -> RSS (the soak run)
+
+    @property
+    def processed_fraction(self) -> float:
+        return self.processed / self.sent if self.sent else 0.0
+
+
+class Receiver:
+    """This process's view of the node: poses with their latency, and diagnostics."""
+
+    def __init__(self, ros, node_name: str) -> None:
+        self.ros, self.node_name = ros, node_name
+        self.latencies_ns: list[int] = []
+        self.count = 0
+        self.stages: dict[str, float] = {}
+        self.counters: dict[str, int] = {}
+        self.on_count = None  # called with the running count, for RSS sampling
+        self._subs = [
+            ros.create_subscription(PersonArray, "/bench/poses", self._on_poses,
+                                    QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE)),
+            ros.create_subscription(DiagnosticArray, "/diagnostics", self._on_diag, 10)]
+
+    def _on_poses(self, msg: PersonArray) -> None:
+        now = time.time_ns()
+        self.count += 1
+        if self.count > WARMUP_FRAMES:
+            self.latencies_ns.append(now - (msg.header.stamp.sec * 10**9 + msg.header.stamp.nanosec))
+        if self.on_count:
+            self.on_count(self.count)
+
+    def _on_diag(self, msg: DiagnosticArray) -> None:
+        for status in msg.status:
+            if status.name.endswith(self.node_name):
+                self.stages = {kv.key[:-len("_ms_median")]: float(kv.value) for kv in status.values
+                               if kv.key.endswith("_ms_median")}
+                self.counters = {kv.key: int(kv.value) for kv in status.values
+                                 if kv.key.startswith("frames_")}
+
+    def close(self) -> None:
+        for sub in self._subs:
+            self.ros.destroy_subscription(sub)
+
+
+def spin_for(ros, seconds: float, until=None) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not (until and until()):
+        rclpy.spin_once(ros, timeout_sec=0.05)
+
+
+def run_node(ros, model: str, size: str, rate: float, seconds: float = 0.0,
+             stop_after: int = 0) -> NodeRun:
+    """One node process fed by one camera process for ``seconds``, or until the node
+    has answered ``stop_after`` frames (then RSS is sampled at 1,000 and at the end)."""
+    name = f"bench_{model}_{size}_{int(rate)}"
+    node = subprocess.Popen(["pose_node", "--ros-args", "-r", f"__node:={name}",
+                             "-p", f"model:={model}", "-p", "backend:=onnxruntime",
+                             "-r", "image:=/bench/image", "-r", "poses:=/bench/poses"])
+    run = NodeRun(model, size, rate)
+    receiver = Receiver(ros, name)
+    proc = psutil.Process(node.pid)
+    cpu_start: list[float] = []
+
+    def on_count(count: int) -> None:
+        if count == WARMUP_FRAMES:
+            cpu_start.extend([sum(proc.cpu_times()[:2]), time.monotonic()])
+        if stop_after and count in (1000, stop_after):
+            run.rss_mb_at[count] = proc.memory_info().rss / 2**20
+        if count == stop_after:
+            camera.send_signal(subprocess.signal.SIGINT)
+    receiver.on_count = on_count
+    # the camera starts once this process has discovered the node's poses publisher,
+    # so no answer is lost to discovery
+    spin_for(ros, 30, until=lambda: ros.count_publishers("/bench/poses") > 0)
+    spin_for(ros, 1.0)
+    camera = subprocess.Popen(
+        [sys.executable, str(BENCH / "camera.py"), "--size", size, "--rate", str(rate),
+         "--seconds", str(seconds or 10**6)], stdout=subprocess.PIPE, text=True)
+    try:
+        while camera.poll() is None:
+            spin_for(ros, 0.5)
+        spin_for(ros, 2.0)  # the last frames' answers, and one more diagnostics period
+        cpu_end = [sum(proc.cpu_times()[:2]), time.monotonic()]
+        run.node_rss_mb = proc.memory_info().rss / 2**20
+    finally:
+        node.send_signal(subprocess.signal.SIGINT)
+        node.wait(10)
+        receiver.close()
+    run.sent = json.loads(camera.stdout.read().strip().splitlines()[-1])["sent"]
+    run.processed = receiver.counters.get("frames_processed", receiver.count)
+    lat = np.array(receiver.latencies_ns) / 1e6
+    if lat.size:
+        run.latency_ms = {q: round(float(np.percentile(lat, p)), 2)
+                          for q, p in (("median", 50), ("p90", 90), ("p99", 99))}
+    if cpu_start:
+        run.node_cpu_percent = round(100 * (cpu_end[0] - cpu_start[0]) / (cpu_end[1] - cpu_start[1]), 1)
+    run.stages_ms = receiver.stages
+    run.node_counters = receiver.counters
+    return run
+
+
+def transport_floor(ros, size: str, rate: float, seconds: float) -> float:
+    """Median camera-stamp-to-callback latency of a bare raw subscriber: what DDS
+    alone costs for this frame size, before any node work."""
+    latencies: list[int] = []
+
+    def on_frame(data: bytes) -> None:
+        sec, nanosec = struct.unpack_from("<iI", data, 4)  # CDR: encapsulation, then stamp
+        latencies.append(time.time_ns() - sec * 10**9 - nanosec)
+    sub = ros.create_subscription(Image, "/bench/image", on_frame, camera_qos("best_effort", 1),
+                                  raw=True)
+    camera = subprocess.Popen([sys.executable, str(BENCH / "camera.py"), "--size", size,
+                               "--rate", str(rate), "--seconds", str(seconds)],
+                              stdout=subprocess.DEVNULL)
+    while camera.poll() is None:
+        spin_for(ros, 0.2)
+    ros.destroy_subscription(sub)
+    return round(float(np.median(latencies[WARMUP_FRAMES:])) / 1e6, 2)
+
+
+def floor(threads: int, frames: int) -> dict:
+    """Raw backend inference per model and frame size (the estimator's infer() only)."""
+    result = {}
+    for model in model_names():
+        for size in SIZES:
+            w, h = (int(v) for v in size.split("x"))
+            times = core.stage_times(model, core.video_frames(frames, (w, h)), threads)
+            result[f"{model} {size}"] = times["inference"]["median_ms"]
+    return result
+
+
+def paced_floor(model: str, size: str, rate: float, threads: int, frames: int) -> float:
+    w, h = (int(v) for v in size.split("x"))
+    times = core.stage_times(model, core.video_frames(frames, (w, h)), threads, pace_hz=rate)
+    return times["inference"]["median_ms"]
+
+
+def targets(floor_ms: dict, runs: list[NodeRun], decode_ratio: float, soak: NodeRun) -> list[dict]:
+    def run(size, rate):  # None when this run was not asked for
+        return next((r for r in runs if r.size == size and r.rate_hz == rate
+                     and r.model == "movenet_lightning"), None)
+
+    out = []
+    for size, limit in (("640x480", 0.5), ("1920x1080", 1.0)):
+        if (r := run(size, 30)) is None:
+            continue
+        raw = floor_ms[f"movenet_lightning {size}"]
+        e2e = r.latency_ms.get("median", float("inf"))
+        out.append({"target": f"node overhead / raw inference, Lightning {size} at 30 Hz",
+                    "measured": (e2e - raw) / raw, "limit": limit, "at_most": True,
+                    "detail": f"median end-to-end {e2e:.2f} ms, raw inference {raw:.2f} ms"})
+    if (r30 := run("640x480", 30)) is not None:
+        out.append({"target": "frames processed, Lightning 640x480 at 30 Hz",
+                    "measured": r30.processed_fraction, "limit": 0.95, "at_most": False,
+                    "detail": f"{r30.processed} of {r30.sent}"})
+    out.append({"target": "PoseNet multi-pose decoding / inference, 5 people",
+                "measured": decode_ratio, "limit": 0.10, "at_most": True, "detail": "1920x1080, scale 1.0"})
+    (first, a), (last, b) = sorted(soak.rss_mb_at.items())[0], sorted(soak.rss_mb_at.items())[-1]
+    out.append({"target": f"resident memory growth, frame {first:,} to {last:,}",
+                "measured": (b - a) / a if last >= 10_000 else float("inf"), "limit": 0.05,
+                "at_most": True, "detail": f"{a:.1f} MB -> {b:.1f} MB"})
+    for t in out:
+        t["pass"] = t["measured"] <= t["limit"] if t["at_most"] else t["measured"] >= t["limit"]
+    return out
+
+
+def breakdown(runs: list[NodeRun], transport_ms: dict, paced_ms: dict) -> list[str]:
+    """Where the end-to-end time goes, Lightning at 30 Hz: DDS alone, inference as
+    paced by the camera, and what the node itself adds."""
+    lines = ["| frame | end-to-end ms | DDS transport alone ms | inference paced at 30 Hz ms | "
+             "node's own work ms | node's own work / paced inference |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for r in runs:
+        if r.model != "movenet_lightning" or r.rate_hz != 30 or r.size not in transport_ms:
+            continue
+        e2e, dds, inf = r.latency_ms.get("median", float("nan")), transport_ms[r.size], paced_ms[r.size]
+        own = e2e - dds - inf
+        lines.append(f"| {r.size} | {e2e:.2f} | {dds:.2f} | {inf:.2f} | {own:.2f} | {own / inf:.2f} |")
+    return lines
+
+
+def markdown(machine: str, floor_ms: dict, runs: list[NodeRun], goals: list[dict],
+             explained: list[str]) -> str:
+    lines = [f"Measured on {machine}, ONNX Runtime CPU backend, one run.", "",
+             "| model | frame | rate Hz | processed | latency ms median / p90 / p99 | "
+             "raw inference ms | node CPU % | node RSS MB | convert / pre / infer / decode / "
+             "build / publish ms |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for r in runs:
+        lat = r.latency_ms
+        stages = " / ".join(f"{r.stages_ms.get(s, float('nan')):.2f}" for s in
+                            ("convert", "preprocess", "inference", "decode", "build", "publish"))
+        lines.append(f"| {r.model} | {r.size} | {r.rate_hz:g} | {r.processed}/{r.sent} "
+                     f"({r.processed_fraction:.0%}) | {lat.get('median', 0):.2f} / "
+                     f"{lat.get('p90', 0):.2f} / {lat.get('p99', 0):.2f} | "
+                     f"{floor_ms[f'{r.model} {r.size}']:.2f} | {r.node_cpu_percent:.0f} | "
+                     f"{r.node_rss_mb:.0f} | {stages} |")
+    lines += ["", *explained]
+    lines += ["", "| target | measured | limit | result |", "| --- | --- | --- | --- |"]
+    for t in goals:
+        op = "<=" if t["at_most"] else ">="
+        lines.append(f"| {t['target']} ({t['detail']}) | {t['measured']:.3f} | {op} {t['limit']} "
+                     f"| {'PASS' if t['pass'] else 'FAIL'} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--seconds", type=float, default=8.0, help="per node run")
+    p.add_argument("--models", nargs="+", default=["movenet_lightning"], choices=model_names())
+    p.add_argument("--soak-frames", type=int, default=10_000)
+    p.add_argument("--rates", nargs="+", type=float, default=RATES)
+    p.add_argument("--sizes", nargs="+", default=SIZES)
+    p.add_argument("--out", type=Path, default=Path("out/bench"))
+    args = p.parse_args()
+    machine = (f"{platform.machine()} {platform.processor() or ''} with {os.cpu_count()} cores, "
+               f"{psutil.virtual_memory().total / 2**30:.0f} GiB").replace("  ", " ")
+    print(f"# pose_ros node benchmark on {machine}", flush=True)
+    print("floor: raw inference per model ...", flush=True)
+    floor_ms = floor(threads=0, frames=30)
+    decode = next(r for r in core.posenet_decoding_vs_people(0, 30) if r["people"] == 5)
+    decode_ratio = decode["decode"]["median_ms"] / decode["inference"]["median_ms"]
+    paced_ms = {size: paced_floor("movenet_lightning", size, 30, threads=0, frames=60)
+                for size in args.sizes}
+    rclpy.init()
+    ros = rclpy.create_node("bench_receiver")
+    runs = []
+    try:
+        print("DDS transport alone, 30 Hz ...", flush=True)
+        transport_ms = {size: transport_floor(ros, size, 30, seconds=4) for size in args.sizes}
+        for model in args.models:
+            for size in args.sizes:
+                for rate in args.rates:
+                    print(f"node: {model} {size} at {rate} Hz ...", flush=True)
+                    runs.append(run_node(ros, model, size, rate, seconds=args.seconds))
+        print(f"soak: {args.soak_frames} frames, Lightning 640x480 ...", flush=True)
+        soak = run_node(ros, "movenet_lightning", "640x480", rate=200, stop_after=args.soak_frames)
+    finally:
+        ros.destroy_node()
+        rclpy.try_shutdown()
+    goals = targets(floor_ms, runs, decode_ratio, soak)
+    table = markdown(machine, floor_ms, runs, goals, breakdown(runs, transport_ms, paced_ms))
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "bench.json").write_text(json.dumps(
+        {"machine": machine, "floor_inference_ms": floor_ms, "paced_inference_ms": paced_ms,
+         "dds_transport_ms": transport_ms, "runs": [asdict(r) for r in runs],
+         "soak": asdict(soak), "posenet_decode_ratio_5_people": decode_ratio, "targets": goals},
+        indent=2) + "\n")
+    (args.out / "bench.md").write_text(table + "\n")
+    print("\n" + table)
+    return 0 if all(t["pass"] for t in goals) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
