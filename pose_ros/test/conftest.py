@@ -49,7 +49,7 @@ def model_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def astronaut() -> "np.ndarray":
+def astronaut():
     """A real photo of a person shipped by a registry package (scikit-image)."""
     from skimage import data
 

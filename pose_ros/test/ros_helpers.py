@@ -64,3 +64,61 @@ def receive(node: Node, msg_type: Any, topic: str, qos: Any, count: int = 1,
     finally:
         node.destroy_subscription(sub)
     return received
+
+
+def diagnostic_values(node: Node, name: str, timeout: float = 5.0) -> dict[str, str]:
+    """The key/values of the next /diagnostics status whose name ends with ``name``."""
+    from diagnostic_msgs.msg import DiagnosticArray
+
+    seen: list[DiagnosticArray] = []
+    sub = node.create_subscription(DiagnosticArray, "/diagnostics", seen.append, 10)
+
+    def ours():
+        return [s for m in seen for s in m.status if s.name.endswith(name)]
+    try:
+        assert spin_until(node, lambda: bool(ours()), timeout), f"no diagnostics from {name}"
+    finally:
+        node.destroy_subscription(sub)
+    return {kv.key: kv.value for kv in ours()[-1].values}
+
+
+def reliable(depth: int = 10):
+    from rclpy.qos import QoSProfile, ReliabilityPolicy
+
+    return QoSProfile(depth=depth, reliability=ReliabilityPolicy.RELIABLE)
+
+
+def start_node(node: Node, model_dir, name: str, *extra: str) -> subprocess.Popen:
+    """A pose_node process named ``name`` publishing on /<name>/poses, with a reliable
+    camera subscription (tests must not lose frames), ready when this returns."""
+    import pytest
+    from rcl_interfaces.srv import GetParameters
+
+    proc = spawn(["pose_node", "--ros-args", "-r", f"__node:={name}", "-p", "backend:=onnxruntime",
+                  "-p", f"model_dir:={model_dir}", "-p", "qos_reliability:=reliable",
+                  "-p", "qos_depth:=10", "-r", f"poses:=/{name}/poses", *extra])
+    client = node.create_client(GetParameters, f"/{name}/get_parameters")
+    try:
+        if not client.wait_for_service(timeout_sec=30):
+            pytest.fail(f"{name} did not start:\n{stop(proc)}")
+    finally:
+        node.destroy_client(client)
+    return proc
+
+
+def parameter_value(value: Any):
+    """An rcl_interfaces ParameterValue of a Python value, typed as the value is."""
+    from rcl_interfaces.msg import ParameterType, ParameterValue
+
+    v = ParameterValue()
+    if isinstance(value, bool):
+        v.type, v.bool_value = ParameterType.PARAMETER_BOOL, value
+    elif isinstance(value, int):
+        v.type, v.integer_value = ParameterType.PARAMETER_INTEGER, value
+    elif isinstance(value, float):
+        v.type, v.double_value = ParameterType.PARAMETER_DOUBLE, value
+    elif isinstance(value, str):
+        v.type, v.string_value = ParameterType.PARAMETER_STRING, value
+    else:
+        v.type, v.double_array_value = ParameterType.PARAMETER_DOUBLE_ARRAY, list(value)
+    return v

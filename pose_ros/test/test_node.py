@@ -10,14 +10,15 @@ import numpy as np
 import pytest
 import rclpy
 from pose_ros_msgs.msg import PersonArray
-from rcl_interfaces.msg import Parameter, ParameterType, ParameterValue
+from rcl_interfaces.msg import Parameter
 from rcl_interfaces.srv import SetParameters
 from sensor_msgs.msg import CompressedImage, Image
 from visualization_msgs.msg import Marker, MarkerArray
 
 import coco
 from image_messages import gray_in_every_encoding
-from ros_helpers import spawn, spin_until, stop
+from ros_helpers import (diagnostic_values, parameter_value, reliable, spawn, spin_until,
+                         start_node, stop)
 
 PERSON_IMAGE = "000000037666.jpg"  # one annotated person, 16 labelled keypoints
 
@@ -82,18 +83,7 @@ def feed(ros, pose_node):
 
 
 def set_params(ros, client, **values):
-    params = []
-    for name, value in values.items():
-        v = ParameterValue()
-        if isinstance(value, bool):
-            v.type, v.bool_value = ParameterType.PARAMETER_BOOL, value
-        elif isinstance(value, int):
-            v.type, v.integer_value = ParameterType.PARAMETER_INTEGER, value
-        elif isinstance(value, float):
-            v.type, v.double_value = ParameterType.PARAMETER_DOUBLE, value
-        else:
-            v.type, v.string_value = ParameterType.PARAMETER_STRING, value
-        params.append(Parameter(name=name, value=v))
+    params = [Parameter(name=n, value=parameter_value(v)) for n, v in values.items()]
     future = client.call_async(SetParameters.Request(parameters=params))
     assert spin_until(ros, future.done, 10)
     return future.result().results
@@ -118,16 +108,12 @@ def test_poses_for_a_real_image_with_the_source_header(feed, annotated):
 
 
 def test_compressed_images_give_the_same_person(ros, model_dir, annotated):
-    proc = spawn(["pose_node", "--ros-args", "-r", "__node:=pose_compressed",
-                  "-p", "use_compressed:=true", "-p", "backend:=onnxruntime",
-                  "-p", f"model_dir:={model_dir}", "-p", "qos_reliability:=reliable",
-                  "-r", "image/compressed:=/test/jpeg", "-r", "poses:=/test/jpeg_poses"])
+    proc = start_node(ros, model_dir, "pose_compressed", "-p", "use_compressed:=true",
+                      "-r", "image/compressed:=/test/jpeg")
     try:
-        from rclpy.qos import QoSProfile, ReliabilityPolicy
-        pub = ros.create_publisher(CompressedImage, "/test/jpeg",
-                                   QoSProfile(depth=5, reliability=ReliabilityPolicy.RELIABLE))
+        pub = ros.create_publisher(CompressedImage, "/test/jpeg", reliable())
         got: list[PersonArray] = []
-        ros.create_subscription(PersonArray, "/test/jpeg_poses", got.append, 10)
+        ros.create_subscription(PersonArray, "/pose_compressed/poses", got.append, 10)
         assert spin_until(ros, lambda: pub.get_subscription_count() > 0, 30), stop(proc)
         ok, data = cv2.imencode(".jpg", cv2.cvtColor(annotated.rgb(), cv2.COLOR_RGB2BGR))
         msg = CompressedImage(format="jpeg", data=data.tobytes())
@@ -178,18 +164,8 @@ def test_valid_change_applies_to_the_next_frame(ros, pose_node, feed, annotated)
 def dropped(ros) -> int:
     """Frames the node reports dropped in /diagnostics: superseded in its mailbox
     before inference, or replaced in the middleware's keep-last history."""
-    from diagnostic_msgs.msg import DiagnosticArray
-
-    keys = ("frames_dropped_superseded", "frames_dropped_transport")
-    seen: list[DiagnosticArray] = []
-    sub = ros.create_subscription(DiagnosticArray, "/diagnostics", seen.append, 10)
-    try:
-        assert spin_until(ros, lambda: any("/pose_estimator" in s.name for m in seen
-                                           for s in m.status), 5), "no diagnostics from the node"
-    finally:
-        ros.destroy_subscription(sub)
-    (status,) = [s for s in seen[-1].status if "/pose_estimator" in s.name]
-    return sum(int(kv.value) for kv in status.values if kv.key in keys)
+    values = diagnostic_values(ros, "/pose_estimator")
+    return int(values["frames_dropped_superseded"]) + int(values["frames_dropped_transport"])
 
 
 def test_a_burst_is_dropped_not_queued(feed, annotated):
@@ -220,17 +196,12 @@ def test_a_burst_is_dropped_not_queued(feed, annotated):
 
 def test_every_encoding_gives_the_same_poses(ros, model_dir, annotated):
     # PoseNet is stateless from frame to frame, so identical pixels must give identical poses
-    proc = spawn(["pose_node", "--ros-args", "-r", "__node:=pose_encodings",
-                  "-p", "model:=posenet_mobilenet", "-p", "score_threshold:=0.1",
-                  "-p", "backend:=onnxruntime", "-p", f"model_dir:={model_dir}",
-                  "-p", "qos_reliability:=reliable", "-p", "qos_depth:=10",
-                  "-r", "image:=/test/encodings", "-r", "poses:=/test/encoding_poses"])
+    proc = start_node(ros, model_dir, "pose_encodings", "-p", "model:=posenet_mobilenet",
+                      "-p", "score_threshold:=0.1", "-r", "image:=/test/encodings")
     try:
-        from rclpy.qos import QoSProfile, ReliabilityPolicy
-        pub = ros.create_publisher(Image, "/test/encodings",
-                                   QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE))
+        pub = ros.create_publisher(Image, "/test/encodings", reliable())
         got: list[PersonArray] = []
-        ros.create_subscription(PersonArray, "/test/encoding_poses", got.append, 10)
+        ros.create_subscription(PersonArray, "/pose_encodings/poses", got.append, 10)
         assert spin_until(ros, lambda: pub.get_subscription_count() > 0, 30), stop(proc)
         gray = cv2.cvtColor(annotated.rgb(), cv2.COLOR_RGB2GRAY)
         images = gray_in_every_encoding(gray)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import os
 from importlib import metadata
-from pathlib import Path
 
 import pytest
 from catkin_pkg.package import parse_package

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from pose_ros.backends.base import Backend, TensorInfo
+from pose_ros.models.locate import require_inside
 from pose_ros.models.progress import say
 
 PRECISIONS = ("fp32", "fp16")
@@ -151,6 +152,7 @@ class TensorRTBackend(Backend):
         engine_dir.mkdir(parents=True, exist_ok=True)
         self.engine_path = engine_dir / f"{onnx_path.stem}.{precision}.{key}.engine"
         if self.engine_path.exists():
+            require_inside(self.engine_path, engine_dir)  # an engine is code: no links out
             say(f"loading cached TensorRT engine {self.engine_path}")
             serialized = self.engine_path.read_bytes()
         else:

@@ -18,6 +18,10 @@ from pose_ros.types import Pose
 BackendFactory = Callable[[Path, dict], Backend]
 
 
+class InvalidModelOutput(ValueError):
+    """The backend returned values no model produces (NaN, inf)."""
+
+
 def backend_factory(kind: str = "auto", threads: int = 0, precision: str = "fp16",
                     engine_dir: Path | None = None) -> BackendFactory:
     def make(onnx_path: Path, input_shapes: dict) -> Backend:
@@ -73,9 +77,14 @@ class PoseEstimator(abc.ABC):
                     timestamp: float | None) -> list[Pose]: ...
 
     def infer(self, prepared: Prepared) -> dict[str, np.ndarray]:
-        """Run the model; outputs keep their batch dimension."""
+        """Run the model; outputs keep their batch dimension. Non-finite outputs
+        raise :class:`InvalidModelOutput`: they must not reach decoders or filters."""
         x = prepared.input
-        return self._backend(x.shape, self._output_stride()).run({self.spec.input.name: x})
+        outputs = self._backend(x.shape, self._output_stride()).run({self.spec.input.name: x})
+        for name, array in outputs.items():
+            if not np.isfinite(array.sum(dtype=np.float64)):  # one pass, no temporary
+                raise InvalidModelOutput(f"{self.spec.name}: output {name!r} holds NaN or inf")
+        return outputs
 
     def _output_stride(self) -> int | None:
         return None

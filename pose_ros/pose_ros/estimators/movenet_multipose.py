@@ -70,10 +70,10 @@ class MoveNetMultiPoseEstimator(PoseEstimator):
         """Long side resized to ``max_dimension``, the short side padded (bottom or
         right) to a multiple of 32, as the reference does."""
         m = self.config.max_dimension
-        if width > height:
-            rw, rh = m, round(m * height / width)
+        if width > height:  # at least one row or column, however thin the image
+            rw, rh = m, max(1, round(m * height / width))
         else:
-            rw, rh = round(m * width / height), m
+            rw, rh = max(1, round(m * width / height)), m
         pw = math.ceil(rw / DIMENSION_DIVISOR) * DIMENSION_DIVISOR
         ph = math.ceil(rh / DIMENSION_DIVISOR) * DIMENSION_DIVISOR
         return ImageToInput.from_box((0.0, 0.0, width * pw / rw, height * ph / rh), pw, ph)

@@ -11,6 +11,7 @@ from pose_ros.decoders.movenet import decode_single_pose
 from pose_ros.estimators.base import InputBuffers, PoseEstimator, Prepared
 from pose_ros.filters.keypoint_smoother import DEFAULT_MAX_GAP_S, KeypointSmoother
 from pose_ros.filters.one_euro import OneEuroConfig
+from pose_ros.output_sanity import is_sane
 from pose_ros.transforms import ImageToInput
 from pose_ros.types import Pose
 
@@ -70,6 +71,9 @@ class MoveNetSinglePoseEstimator(PoseEstimator):
             self.reset()
             return []
         width, height = prepared.width, prepared.height
+        if not is_sane(pose, width, height):  # garbage must not steer the next crop
+            self.reset()
+            return [pose]
         if timestamp is not None:
             if self.config.smoothing:
                 scale = np.array([width, height], dtype=np.float32)

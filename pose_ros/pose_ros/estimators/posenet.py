@@ -41,9 +41,10 @@ class PoseNetConfig:
 
 
 def valid_resolution(image_scale_factor: float, size: int, output_stride: int) -> int:
-    """tfjs ``getValidResolution``: the scaled size rounded down to k * stride + 1."""
+    """tfjs ``getValidResolution``: the scaled size rounded down to k * stride + 1,
+    with k at least 1 (tfjs would go negative on images a few pixels wide)."""
     even = size * image_scale_factor - 1
-    return int(even - (even % output_stride) + 1)
+    return max(int(even - (even % output_stride) + 1), output_stride + 1)
 
 
 class PoseNetEstimator(PoseEstimator):

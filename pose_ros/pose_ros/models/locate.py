@@ -22,6 +22,7 @@ def onnx_model_path(spec: ModelSpec, model_dir: Path, output_stride: int | None 
     fix = f"run 'pose-ros-models --model-dir {model_dir} convert {spec.name}'"
     if not path.is_file():
         raise ModelNotFoundError(f"model file {path} is missing; {fix}")
+    require_inside(path, Path(model_dir))
     if verify:
         entry = converted_entry(Path(model_dir), spec.name)
         expected = entry["files"].get(filename) if entry else None
@@ -31,6 +32,15 @@ def onnx_model_path(spec: ModelSpec, model_dir: Path, output_stride: int | None 
         if _sha256(path, stat.st_size, stat.st_mtime_ns) != expected:
             raise ModelNotFoundError(f"{path} does not match its recorded SHA-256 (truncated "
                                      f"or modified); {fix} --force")
+    return path
+
+
+def require_inside(path: Path, directory: Path) -> Path:
+    """``path`` itself, if it really lies in ``directory``: a model or engine reached
+    through a link to somewhere else is refused (an engine is executable code)."""
+    if not path.resolve().is_relative_to(directory.resolve()):
+        raise ModelNotFoundError(f"{path} resolves to {path.resolve()}, outside the model "
+                                 f"directory {directory}; models are only loaded from there")
     return path
 
 

@@ -47,6 +47,8 @@ def image_to_rgb(msg, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
     if encoding not in ENCODINGS:
         raise ImageError("unsupported_encoding", f"{msg.encoding!r} (supported: {sorted(ENCODINGS)})")
     bpp, conversion = ENCODINGS[encoding]
+    if bpp == 2 and encoding != "mono16" and w % 2:
+        raise ImageError("odd_width", f"{encoding} pairs pixels, so its width must be even, not {w}")
     if step < w * bpp:
         raise ImageError("bad_step", f"step {step} < width {w} x {bpp} bytes")
     if len(msg.data) < step * h:

@@ -22,6 +22,7 @@ from visualization_msgs.msg import MarkerArray
 
 from pose_ros.api import create_estimator
 from pose_ros.drawing import draw
+from pose_ros.estimators.base import InvalidModelOutput
 from pose_ros.models.registry import default_model_dir, model_spec
 from pose_ros.output_sanity import sane_poses
 from pose_ros.node import messages
@@ -33,6 +34,7 @@ from pose_ros.node.qos import LATCHED, camera_qos
 from pose_ros.node.transport_losses import TransportLosses
 
 NODE_NAME = "pose_estimator"
+LOG_EVERY_S = 5.0
 STAGES = ("convert", "preprocess", "inference", "decode", "build", "publish")
 
 #: node parameter -> estimator option, per model family
@@ -82,6 +84,7 @@ class PoseNode(Node):
         self.slot = LatestFrame()
         self.transport = TransportLosses()
         self.rejected: Counter[str] = Counter()
+        self._logged_at: dict[str, float] = {}  # one entry per cause: a fixed, small set
         self.processed = 0
         self.stage_s: dict[str, deque] = {s: deque(maxlen=200) for s in STAGES}
         self.latency_s: deque = deque(maxlen=200)
@@ -162,7 +165,11 @@ class PoseNode(Node):
 
     def _reject(self, cause: str, detail: str) -> None:
         self.rejected[cause] += 1
-        self.get_logger().warn(f"frame skipped ({cause}): {detail}", throttle_duration_sec=5.0)
+        now = time.monotonic()  # logged at most every LOG_EVERY_S per cause, counted always
+        if now - self._logged_at.get(cause, -LOG_EVERY_S) >= LOG_EVERY_S:
+            self._logged_at[cause] = now
+            self.get_logger().warn(f"frame skipped ({cause}): {detail} "
+                                   f"[{self.rejected[cause]} so far]")
 
     def _reject_output(self, count: int) -> None:
         self.rejected["invalid_model_output"] += count
@@ -191,6 +198,9 @@ class PoseNode(Node):
             outputs = self.estimator.infer(prepared)
             t3 = time.perf_counter()
             poses = self.estimator.postprocess(outputs, prepared, timestamp)
+        except InvalidModelOutput as e:
+            self._reject("invalid_model_output", str(e))
+            return
         except Exception as e:  # a backend failure on one frame must not stop the node
             self._reject("inference_error", f"{type(e).__name__}: {e}")
             return

@@ -1,0 +1,58 @@
+"""A missing, truncated, modified or linked-in model stops the node at start-up
+with one clear line naming the file and the command that fixes it."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+MODEL = "movenet_lightning.onnx"
+
+
+@pytest.fixture
+def model_copy(model_dir, tmp_path):
+    shutil.copy(model_dir / "converted.json", tmp_path / "converted.json")
+    shutil.copy(model_dir / MODEL, tmp_path / MODEL)
+    return tmp_path
+
+
+def start(model_dir) -> tuple[int, str]:
+    run = subprocess.run(["pose_node", "--ros-args", "-r", "__node:=pose_files",
+                          "-p", f"model_dir:={model_dir}", "-p", "backend:=onnxruntime"],
+                         capture_output=True, text=True, timeout=60)
+    return run.returncode, run.stdout + run.stderr
+
+
+def test_an_intact_copy_starts(model_copy):
+    # the control: the same copy, untouched, is accepted (the node is stopped by timeout)
+    with pytest.raises(subprocess.TimeoutExpired):
+        subprocess.run(["pose_node", "--ros-args", "-r", "__node:=pose_files",
+                        "-p", f"model_dir:={model_copy}", "-p", "backend:=onnxruntime"],
+                       capture_output=True, timeout=8)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "modify", "forget"])
+def test_damaged_model_is_one_clear_error(model_copy, damage):
+    path = model_copy / MODEL
+    if damage == "truncate":
+        path.write_bytes(path.read_bytes()[:1000])
+    elif damage == "modify":
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        path.write_bytes(bytes(data))
+    else:
+        (model_copy / "converted.json").write_text("{}")
+    code, out = start(model_copy)
+    assert code == 1 and "Traceback" not in out, out
+    assert str(path) in out and "pose-ros-models" in out and "convert" in out, out
+
+
+def test_a_model_linked_from_outside_the_model_directory_is_refused(model_copy, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("elsewhere") / MODEL
+    shutil.move(model_copy / MODEL, outside)
+    (model_copy / MODEL).symlink_to(outside)
+    code, out = start(model_copy)
+    assert code == 1 and "Traceback" not in out, out
+    assert "outside the model directory" in out, out

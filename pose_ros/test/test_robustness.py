@@ -1,0 +1,234 @@
+"""The real node against bad frames, bad parameters, signals, a camera that dies
+and comes back, and a backend that fails once: it says what went wrong and keeps serving."""
+
+from __future__ import annotations
+
+import math
+import signal
+import time
+
+import cv2
+import numpy as np
+import pytest
+import rclpy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pose_ros_msgs.msg import PersonArray
+from rcl_interfaces.msg import Parameter
+from rcl_interfaces.srv import GetParameters, SetParameters
+from rclpy.parameter import parameter_value_to_python
+from sensor_msgs.msg import CompressedImage, Image
+
+from image_messages import make_image
+from pose_ros.node.parameters import PARAMS
+from ros_helpers import (diagnostic_values, parameter_value, reliable, spawn_python, spin_until,
+                         start_node, stop)
+
+RELIABLE = reliable()
+PHOTO = "video/pose.jpg"
+
+
+class Poses:
+    def __init__(self, ros, topic: str) -> None:
+        self.ros, self.got = ros, []
+        ros.create_subscription(PersonArray, topic, self.got.append, 10)
+
+    def wait_for(self, sec: int, timeout: float = 20) -> PersonArray:
+        assert spin_until(self.ros, lambda: any(p.header.stamp.sec == sec for p in self.got),
+                          timeout), f"no poses for the frame stamped {sec}"
+        return next(p for p in self.got if p.header.stamp.sec == sec)
+
+
+@pytest.fixture(scope="module")
+def rgb(shared_data):
+    return cv2.cvtColor(cv2.imread(str(shared_data / PHOTO)), cv2.COLOR_BGR2RGB)
+
+
+def test_malformed_raw_frames_are_counted_by_cause_and_skipped(ros, model_dir, rgb):
+    proc = start_node(ros, model_dir, "robust_raw", "-r", "image:=/robust/raw")
+    try:
+        pub = ros.create_publisher(Image, "/robust/raw", RELIABLE)
+        poses = Poses(ros, "/robust_raw/poses")
+        assert spin_until(ros, lambda: pub.get_subscription_count() > 0, 10)
+        good = make_image(rgb, "rgb8")
+        bad = {
+            "bad_data_length": Image(height=480, width=640, encoding="rgb8", step=1920, data=b"\0" * 99),
+            "bad_step": Image(height=4, width=4, encoding="rgb8", step=5, data=b"\0" * 20),
+            "empty_image": Image(height=0, width=640, encoding="rgb8", step=1920, data=b""),
+            "too_large": Image(height=100_000, width=100_000, encoding="rgb8", step=300_000,
+                               data=b"\0" * 16),
+            "unsupported_encoding": Image(height=2, width=2, encoding="32FC1", step=8,
+                                          data=b"\0" * 16),
+        }
+        for sec, msg in enumerate([*bad.values(), good], start=1):
+            msg.header.stamp.sec = sec
+            pub.publish(msg)
+            time.sleep(0.05)
+        assert len(poses.wait_for(len(bad) + 1).persons) == 1  # the good frame, still served
+        time.sleep(1.1)
+        values = diagnostic_values(ros, "/robust_raw")
+        for cause in bad:
+            assert values.get(f"frames_rejected_{cause}") == "1", (cause, values)
+        assert not any(p.header.stamp.sec <= len(bad) for p in poses.got)
+    finally:
+        out = stop(proc)
+    assert proc.returncode == 0 and "Traceback" not in out, out
+    for cause in bad:
+        assert f"frame skipped ({cause})" in out  # logged, with its cause
+
+
+def test_corrupt_compressed_frames_and_a_decompression_bomb(ros, model_dir, rgb):
+    proc = start_node(ros, model_dir, "robust_jpeg", "-p", "use_compressed:=true",
+                      "-p", "max_image_pixels:=1000000", "-r", "image/compressed:=/robust/jpeg")
+    try:
+        pub = ros.create_publisher(CompressedImage, "/robust/jpeg", RELIABLE)
+        poses = Poses(ros, "/robust_jpeg/poses")
+        assert spin_until(ros, lambda: pub.get_subscription_count() > 0, 10)
+        jpeg = cv2.imencode(".jpg", rgb[..., ::-1])[1].tobytes()
+        png = bytearray(cv2.imencode(".png", rgb[..., ::-1])[1].tobytes())
+        png[100:400] = b"\x07" * 300  # the header says 1000x667; the pixel data is garbage
+        bomb = cv2.imencode(".png", np.zeros((4000, 4000, 3), np.uint8))[1].tobytes()
+        frames = [("corrupt_compressed", jpeg[: len(jpeg) // 3] + b"\0" * 64),  # truncated
+                  ("corrupt_compressed", bytes(png)),
+                  ("too_large", bomb),
+                  (None, jpeg)]
+        for sec, (_, data) in enumerate(frames, start=1):
+            msg = CompressedImage(format="jpeg", data=data)
+            msg.header.stamp.sec = sec
+            pub.publish(msg)
+            time.sleep(0.05)
+        assert len(poses.wait_for(len(frames)).persons) == 1
+        time.sleep(1.1)
+        values = diagnostic_values(ros, "/robust_jpeg")
+        assert int(values["frames_rejected_too_large"]) == 1, values
+        # a truncated JPEG may decode partially (OpenCV fills the rest): then it is a frame
+        assert 1 <= int(values["frames_rejected_corrupt_compressed"]) <= 2, values
+    finally:
+        out = stop(proc)
+    assert proc.returncode == 0 and "Traceback" not in out, out
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signals_shut_down_cleanly_within_a_second(ros, model_dir, sig):
+    proc = start_node(ros, model_dir, f"robust_{sig.name.lower()}")
+    start = time.monotonic()
+    proc.send_signal(sig)
+    proc.wait(10)
+    took = time.monotonic() - start
+    out = proc.stdout.read()
+    print(f"\n{sig.name}: exited {proc.returncode} in {took:.2f} s")
+    assert took < 1.0 and proc.returncode == 0
+    assert "Traceback" not in out and "Error" not in out, out
+
+
+def test_the_node_serves_a_camera_that_dies_and_comes_back(ros, model_dir, shared_data):
+    proc = start_node(ros, model_dir, "robust_restart", "-r", "image:=/robust/image")
+    poses = Poses(ros, "/robust_restart/poses")
+    try:
+        for life in range(2):
+            camera = spawn_python("camera_process", str(shared_data / PHOTO))
+            began = time.time()
+            assert spin_until(ros, lambda: any(p.header.stamp.sec + p.header.stamp.nanosec * 1e-9
+                                               > began for p in poses.got), 30), \
+                f"no poses from camera life {life}:\n{stop(camera)}"
+            camera.kill()  # dies without a goodbye
+            camera.wait()
+        assert all(len(p.persons) == 1 for p in poses.got)
+    finally:
+        out = stop(proc)
+    assert proc.returncode == 0 and "Traceback" not in out, out
+
+
+def test_a_backend_exception_costs_one_frame(ros, model_dir, rgb):
+    """The real PoseNode class in this process, its backend made to fail once."""
+    from pose_ros.node.pose_node import PoseNode
+
+    node = PoseNode()
+    real_infer, calls = node.estimator.infer, []
+
+    def infer_failing_once(prepared):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("CUDA error: an illegal memory access was encountered")
+        return real_infer(prepared)
+    node.estimator.infer = infer_failing_once
+    pub = ros.create_publisher(Image, "image", RELIABLE)
+    got: list[PersonArray] = []
+    ros.create_subscription(PersonArray, "poses", got.append, 10)
+
+    def spin_both(until, timeout=20):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not until():
+            for n in (node, ros):
+                rclpy.spin_once(n, timeout_sec=0.01)
+        return until()
+    try:
+        assert spin_both(lambda: pub.get_subscription_count() > 0)
+        for sec in (1, 2):
+            msg = make_image(rgb, "rgb8")
+            msg.header.stamp.sec = sec
+            pub.publish(msg)
+            assert spin_both(lambda: len(calls) >= sec)
+        assert spin_both(lambda: any(p.header.stamp.sec == 2 for p in got))
+        assert node.rejected["inference_error"] == 1
+        assert [p.header.stamp.sec for p in got] == [2]
+    finally:
+        node.destroy_node()
+
+
+@pytest.fixture(scope="module")
+def fuzzed_node(ros, model_dir):
+    proc = start_node(ros, model_dir, "robust_params", "-r", "image:=/robust/params_image")
+    yield proc
+    out = stop(proc)
+    assert proc.returncode == 0 and "Traceback" not in out, out
+
+
+values = st.one_of(st.booleans(), st.integers(-2**63, 2**63 - 1),
+                   st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=20),
+                   st.lists(st.floats(allow_nan=True), max_size=3),
+                   st.sampled_from([8, 16, 32, 0.0, 1.0, "single", "multi", "keypoint"]))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(changes=st.lists(st.tuples(st.sampled_from([p.name for p in PARAMS]), values),
+                        min_size=1, max_size=3))
+def test_fuzzed_parameters_never_crash_or_half_apply(ros, fuzzed_node, rgb, changes):
+    names = sorted({n for n, _ in changes})
+    set_client = ros.create_client(SetParameters, "/robust_params/set_parameters")
+    get_client = ros.create_client(GetParameters, "/robust_params/get_parameters")
+    try:
+        def get():
+            future = get_client.call_async(GetParameters.Request(names=names))
+            assert spin_until(ros, future.done, 10), "the node stopped answering"
+            return [parameter_value_to_python(v) for v in future.result().values]
+        before = get()
+        request = SetParameters.Request(parameters=[Parameter(name=n, value=parameter_value(v))
+                                                    for n, v in changes])
+        future = set_client.call_async(request)
+        assert spin_until(ros, future.done, 10), "the node stopped answering"
+        results = future.result().results
+        after = get()
+        for (name, value), result in zip(changes, results):
+            if not result.successful:
+                assert result.reason  # refused with a reason
+        # each refused name keeps its old value; each accepted one holds what was sent last
+        accepted = {n: v for (n, v), r in zip(changes, results) if r.successful}
+        for name, old, new in zip(names, before, after):
+            if name not in accepted:
+                assert new == old or (isinstance(old, float) and math.isnan(old)), name
+    finally:
+        ros.destroy_client(set_client)
+        ros.destroy_client(get_client)
+    assert fuzzed_node.poll() is None, "the node died"
+
+
+def test_after_fuzzing_the_node_still_serves(ros, fuzzed_node, rgb):
+    pub = ros.create_publisher(Image, "/robust/params_image", RELIABLE)
+    poses = Poses(ros, "/robust_params/poses")
+    assert spin_until(ros, lambda: pub.get_subscription_count() > 0, 10)
+    msg = make_image(rgb, "rgb8")
+    msg.header.stamp.sec = 77
+    pub.publish(msg)
+    answer = poses.wait_for(77)
+    assert (answer.image_width, answer.image_height) == (rgb.shape[1], rgb.shape[0])
