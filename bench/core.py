@@ -41,10 +41,11 @@ def stats(samples: list[float]) -> dict[str, float]:
     return {"median_ms": float(np.median(ms)), "p90_ms": float(np.percentile(ms, 90))}
 
 
-def stage_times(name: str, frames: list[np.ndarray], threads: int, pace_hz: float = 0.0) -> dict:
+def stage_times(name: str, frames: list[np.ndarray], threads: int, pace_hz: float = 0.0,
+                backend: str = "onnxruntime") -> dict:
     """Per-stage times, back to back, or one frame every 1/``pace_hz`` s as a camera
     delivers them (ONNX Runtime's threads then start each frame cold)."""
-    est = create_estimator(name, backend="onnxruntime", threads=threads)
+    est = create_estimator(name, backend=backend, threads=threads)
     est.estimate(frames[0], 0.0)  # warm-up: session creation, first-run allocations
     pre, inf, post = [], [], []
     start = time.perf_counter()

@@ -37,6 +37,7 @@ from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import Image
 
 import core
+from pose_ros.backends.tensorrt_backend import tensorrt_available
 from pose_ros.models.registry import model_names
 from pose_ros.node.qos import camera_qos
 
@@ -51,6 +52,7 @@ class NodeRun:
     model: str
     size: str
     rate_hz: float
+    backend: str = "onnxruntime"
     sent: int = 0
     processed: int = 0
     latency_ms: dict = field(default_factory=dict)
@@ -108,14 +110,14 @@ def spin_for(ros, seconds: float, until=None) -> None:
 
 
 def run_node(ros, model: str, size: str, rate: float, seconds: float = 0.0,
-             stop_after: int = 0) -> NodeRun:
+             stop_after: int = 0, backend: str = "onnxruntime") -> NodeRun:
     """One node process fed by one camera process for ``seconds``, or until the node
     has answered ``stop_after`` frames (then RSS is sampled at 1,000 and at the end)."""
-    name = f"bench_{model}_{size}_{int(rate)}"
+    name = f"bench_{model}_{size}_{int(rate)}_{backend}"
     node = subprocess.Popen(["pose_node", "--ros-args", "-r", f"__node:={name}",
-                             "-p", f"model:={model}", "-p", "backend:=onnxruntime",
+                             "-p", f"model:={model}", "-p", f"backend:={backend}",
                              "-r", "image:=/bench/image", "-r", "poses:=/bench/poses"])
-    run = NodeRun(model, size, rate)
+    run = NodeRun(model, size, rate, backend)
     receiver = Receiver(ros, name)
     proc = psutil.Process(node.pid)
     cpu_start: list[float] = []
@@ -197,7 +199,7 @@ def paced_floor(model: str, size: str, rate: float, threads: int, frames: int) -
 def targets(floor_ms: dict, runs: list[NodeRun], decode_ratio: float, soak: NodeRun) -> list[dict]:
     def run(size, rate):  # None when this run was not asked for
         return next((r for r in runs if r.size == size and r.rate_hz == rate
-                     and r.model == "movenet_lightning"), None)
+                     and r.model == "movenet_lightning" and r.backend == "onnxruntime"), None)
 
     out = []
     for size, limit in (("640x480", 0.5), ("1920x1080", 1.0)):
@@ -231,7 +233,8 @@ def breakdown(runs: list[NodeRun], transport_ms: dict, paced_ms: dict) -> list[s
              "node's own work ms | own work / inference | inference paced at 30 Hz, alone ms |",
              "| --- | --- | --- | --- | --- | --- | --- |"]
     for r in runs:
-        if r.model != "movenet_lightning" or r.rate_hz != 30 or r.size not in transport_ms:
+        if (r.model != "movenet_lightning" or r.rate_hz != 30 or r.size not in transport_ms
+                or r.backend != "onnxruntime"):
             continue
         e2e, dds = r.latency_ms.get("median", float("nan")), transport_ms[r.size]
         inf = r.stages_ms.get("inference", float("nan"))
@@ -242,21 +245,25 @@ def breakdown(runs: list[NodeRun], transport_ms: dict, paced_ms: dict) -> list[s
 
 
 def markdown(machine: str, floor_ms: dict, runs: list[NodeRun], goals: list[dict],
-             explained: list[str]) -> str:
+             explained: list[str], tensorrt_note: str = "") -> str:
     lines = [f"Measured on {machine}, ONNX Runtime CPU backend, one run.", "",
-             "| model | frame | rate Hz | processed | latency ms median / p90 / p99 | "
+             "| model | backend | frame | rate Hz | processed | latency ms median / p90 / p99 | "
              "raw inference ms | node CPU % | node RSS MB | convert / pre / infer / decode / "
              "build / publish ms |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in runs:
         lat = r.latency_ms
         stages = " / ".join(f"{r.stages_ms.get(s, float('nan')):.2f}" for s in
                             ("convert", "preprocess", "inference", "decode", "build", "publish"))
-        lines.append(f"| {r.model} | {r.size} | {r.rate_hz:g} | {r.processed}/{r.sent} "
+        raw = floor_ms.get(f"{r.model} {r.size}" if r.backend == "onnxruntime"
+                           else f"{r.model} {r.size} {r.backend}", float("nan"))
+        lines.append(f"| {r.model} | {r.backend} | {r.size} | {r.rate_hz:g} | {r.processed}/{r.sent} "
                      f"({r.processed_fraction:.0%}) | {lat.get('median', 0):.2f} / "
                      f"{lat.get('p90', 0):.2f} / {lat.get('p99', 0):.2f} | "
-                     f"{floor_ms[f'{r.model} {r.size}']:.2f} | {r.node_cpu_percent:.0f} | "
+                     f"{raw:.2f} | {r.node_cpu_percent:.0f} | "
                      f"{r.node_rss_mb:.0f} | {stages} |")
+    if tensorrt_note:
+        lines += ["", tensorrt_note]
     lines += ["", *explained]
     lines += ["", "| target | measured | limit | result |", "| --- | --- | --- | --- |"]
     for t in goals:
@@ -289,6 +296,15 @@ def main() -> int:
     decode_ratio = decode["decode"]["median_ms"] / decode["inference"]["median_ms"]
     paced_ms = {size: paced_floor("movenet_lightning", size, 30, threads=0, frames=60)
                 for size in args.sizes}
+    trt_ok, trt_why = tensorrt_available()
+    if trt_ok:  # the same frames through a TensorRT FP16 engine
+        for size in args.sizes:
+            w, h = (int(v) for v in size.split("x"))
+            times = core.stage_times("movenet_lightning", core.video_frames(30, (w, h)), 0,
+                                     backend="tensorrt")
+            floor_ms[f"movenet_lightning {size} tensorrt"] = times["inference"]["median_ms"]
+    else:
+        print(f"TensorRT rows skipped: {trt_why}", flush=True)
     rclpy.init()
     ros = rclpy.create_node("bench_receiver")
     runs = []
@@ -300,6 +316,11 @@ def main() -> int:
                 for rate in args.rates:
                     print(f"node: {model} {size} at {rate} Hz ...", flush=True)
                     runs.append(run_node(ros, model, size, rate, seconds=args.seconds))
+        if trt_ok:
+            for size in args.sizes:
+                print(f"node: movenet_lightning {size} at 30 Hz, TensorRT FP16 ...", flush=True)
+                runs.append(run_node(ros, "movenet_lightning", size, 30, seconds=args.seconds,
+                                     backend="tensorrt"))
         print(f"soak: {args.soak_frames} frames, Lightning 640x480 ...", flush=True)
         soak = run_node(ros, "movenet_lightning", "640x480", rate=200, stop_after=args.soak_frames)
     finally:
@@ -307,7 +328,8 @@ def main() -> int:
         rclpy.try_shutdown()
     results = {"machine": machine, "floor_inference_ms": floor_ms, "paced_inference_ms": paced_ms,
                "dds_transport_ms": transport_ms, "runs": [asdict(r) for r in runs],
-               "soak": asdict(soak), "posenet_decode_ratio_5_people": decode_ratio}
+               "soak": asdict(soak), "posenet_decode_ratio_5_people": decode_ratio,
+               "tensorrt": "measured" if trt_ok else f"skipped: {trt_why}"}
     goals = targets(floor_ms, runs, decode_ratio, soak)
     table = render(results)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -323,8 +345,10 @@ def render(results: dict) -> str:
     soak = NodeRun(**{**results["soak"],
                       "rss_mb_at": {int(k): v for k, v in results["soak"]["rss_mb_at"].items()}})
     goals = targets(results["floor_inference_ms"], runs, results["posenet_decode_ratio_5_people"], soak)
+    trt = results.get("tensorrt", "")
     return markdown(results["machine"], results["floor_inference_ms"], runs, goals,
-                    breakdown(runs, results["dds_transport_ms"], results["paced_inference_ms"]))
+                    breakdown(runs, results["dds_transport_ms"], results["paced_inference_ms"]),
+                    f"TensorRT (FP16) rows {trt}." if trt.startswith("skipped") else "")
 
 
 if __name__ == "__main__":

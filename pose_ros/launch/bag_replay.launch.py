@@ -11,20 +11,14 @@ import os
 
 from ament_index_python.packages import get_package_share_directory
 from launch import LaunchDescription
-from launch.actions import (DeclareLaunchArgument, ExecuteProcess, IncludeLaunchDescription,
-                            SetEnvironmentVariable)
+from launch.actions import DeclareLaunchArgument, ExecuteProcess, IncludeLaunchDescription
 from launch.conditions import IfCondition, UnlessCondition
 from launch.launch_description_sources import PythonLaunchDescriptionSource
-from launch.substitutions import EnvironmentVariable, LaunchConfiguration
+from launch.substitutions import LaunchConfiguration
 
 
 def generate_launch_description():
     share = get_package_share_directory("pose_ros")
-    # Fast DDS: whole frames through shared memory, unless the user chose a profile
-    # (config/fastdds_large_images.xml says why)
-    dds_profile = SetEnvironmentVariable("FASTDDS_DEFAULT_PROFILES_FILE", EnvironmentVariable(
-        "FASTDDS_DEFAULT_PROFILES_FILE",
-        default_value=os.path.join(share, "config", "fastdds_large_images.xml")))
     args = [
         DeclareLaunchArgument("bag", description="rosbag2 folder (pose-ros bag make)"),
         DeclareLaunchArgument("image", default_value="/camera/image_raw"),
@@ -35,6 +29,8 @@ def generate_launch_description():
         DeclareLaunchArgument("loop", default_value="true"),
         DeclareLaunchArgument("rviz", default_value="true"),
     ]
+    # pose.launch.py also sets FASTDDS_DEFAULT_PROFILES_FILE; an include is not scoped,
+    # so the player started after it publishes its frames with that profile too
     pose = IncludeLaunchDescription(
         PythonLaunchDescriptionSource(os.path.join(share, "launch", "pose.launch.py")),
         launch_arguments={name: LaunchConfiguration(name) for name in
@@ -42,7 +38,6 @@ def generate_launch_description():
     play = ["pose-ros", "bag", "play", LaunchConfiguration("bag"),
             "--rate", LaunchConfiguration("rate"), "--wait-for-subscribers", "10"]
     return LaunchDescription(args + [
-        dds_profile,
         pose,
         ExecuteProcess(cmd=play + ["--loop"], output="screen",
                        condition=IfCondition(LaunchConfiguration("loop"))),

@@ -99,7 +99,9 @@ def start_node(node: Node, model_dir, name: str, *extra: str) -> subprocess.Pope
                   "-p", "qos_depth:=10", "-r", f"poses:=/{name}/poses", *extra])
     client = node.create_client(GetParameters, f"/{name}/get_parameters")
     try:
-        if not client.wait_for_service(timeout_sec=30):
+        # parameter services come up first; the poses publisher once the model is loaded
+        if not (client.wait_for_service(timeout_sec=30) and spin_until(
+                node, lambda: node.count_publishers(f"/{name}/poses") > 0, 30)):
             pytest.fail(f"{name} did not start:\n{stop(proc)}")
     finally:
         node.destroy_client(client)

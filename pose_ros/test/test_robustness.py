@@ -21,8 +21,8 @@ from sensor_msgs.msg import CompressedImage, Image
 
 from image_messages import make_image
 from pose_ros.node.parameters import PARAMS
-from ros_helpers import (diagnostic_values, parameter_value, reliable, spawn_python, spin_until,
-                         start_node, stop)
+from ros_helpers import (diagnostic_values, parameter_value, reliable, spawn, spawn_python,
+                         spin_until, start_node, stop)
 
 RELIABLE = reliable()
 PHOTO = "video/pose.jpg"
@@ -117,8 +117,21 @@ def test_signals_shut_down_cleanly_within_a_second(ros, model_dir, sig):
     took = time.monotonic() - start
     out = proc.stdout.read()
     print(f"\n{sig.name}: exited {proc.returncode} in {took:.2f} s")
-    assert took < 1.0 and proc.returncode == 0
+    assert took < 1.0 and proc.returncode == 0, out
     assert "Traceback" not in out and "Error" not in out, out
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_while_starting_is_a_clean_stop(ros, model_dir, sig):
+    proc = spawn(["pose_node", "--ros-args", "-r", "__node:=robust_starting",
+                  "-p", f"model_dir:={model_dir}", "-p", "model:=movenet_thunder"])
+    client = ros.create_client(GetParameters, "/robust_starting/get_parameters")
+    assert client.wait_for_service(timeout_sec=30)  # up, and (likely) still loading
+    ros.destroy_client(client)
+    proc.send_signal(sig)
+    proc.wait(10)
+    out = proc.stdout.read()
+    assert proc.returncode == 0 and "Traceback" not in out, out
 
 
 def test_the_node_serves_a_camera_that_dies_and_comes_back(ros, model_dir, shared_data):

@@ -23,6 +23,11 @@ def main(argv: list[str] | None = None) -> int:
         # a configuration problem: one clear line, not a traceback
         print(f"pose_node: error: {e}", file=sys.stderr)
         return 1
+    except Exception:
+        # SIGTERM while the node was still starting (warming up its model) shuts the
+        # context down under it; the failure that follows is the stop, not an error
+        if rclpy.ok():
+            raise
     finally:
         if node is not None:
             node.destroy_node()

@@ -168,12 +168,12 @@ class PoseNode(Node):
         now = time.monotonic()  # logged at most every LOG_EVERY_S per cause, counted always
         if now - self._logged_at.get(cause, -LOG_EVERY_S) >= LOG_EVERY_S:
             self._logged_at[cause] = now
-            self.get_logger().warn(f"frame skipped ({cause}): {detail} "
+            self.get_logger().warning(f"frame skipped ({cause}): {detail} "
                                    f"[{self.rejected[cause]} so far]")
 
     def _reject_output(self, count: int) -> None:
         self.rejected["invalid_model_output"] += count
-        self.get_logger().warn(f"{count} pose(s) with non-finite or out-of-range values dropped",
+        self.get_logger().warning(f"{count} pose(s) with non-finite or out-of-range values dropped",
                                throttle_duration_sec=5.0)
 
     def _process(self, data: bytes, compressed: bool, received: float) -> None:
