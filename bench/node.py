@@ -134,9 +134,7 @@ def run_node(ros, model: str, size: str, rate: float, seconds: float = 0.0,
     # so no answer is lost to discovery
     spin_for(ros, 30, until=lambda: ros.count_publishers("/bench/poses") > 0)
     spin_for(ros, 1.0)
-    camera = subprocess.Popen(
-        [sys.executable, str(BENCH / "camera.py"), "--size", size, "--rate", str(rate),
-         "--seconds", str(seconds or 10**6)], stdout=subprocess.PIPE, text=True)
+    camera = start_camera(size, rate, seconds or 10**6, stdout=subprocess.PIPE)
     try:
         while camera.poll() is None:
             spin_for(ros, 0.5)
@@ -170,29 +168,27 @@ def transport_floor(ros, size: str, rate: float, seconds: float) -> float:
         latencies.append(time.time_ns() - sec * 10**9 - nanosec)
     sub = ros.create_subscription(Image, "/bench/image", on_frame, camera_qos("best_effort", 1),
                                   raw=True)
-    camera = subprocess.Popen([sys.executable, str(BENCH / "camera.py"), "--size", size,
-                               "--rate", str(rate), "--seconds", str(seconds)],
-                              stdout=subprocess.DEVNULL)
+    camera = start_camera(size, rate, seconds, stdout=subprocess.DEVNULL)
     while camera.poll() is None:
         spin_for(ros, 0.2)
     ros.destroy_subscription(sub)
     return round(float(np.median(latencies[WARMUP_FRAMES:])) / 1e6, 2)
 
 
-def floor(threads: int, frames: int) -> dict:
-    """Raw backend inference per model and frame size (the estimator's infer() only)."""
-    result = {}
-    for model in model_names():
-        for size in SIZES:
-            w, h = (int(v) for v in size.split("x"))
-            times = core.stage_times(model, core.video_frames(frames, (w, h)), threads)
-            result[f"{model} {size}"] = times["inference"]["median_ms"]
-    return result
+def start_camera(size: str, rate: float, seconds: float, stdout) -> subprocess.Popen:
+    """bench/camera.py in its own process; it prints {"sent": N} when it stops."""
+    return subprocess.Popen([sys.executable, str(BENCH / "camera.py"), "--size", size,
+                             "--rate", str(rate), "--seconds", str(seconds)],
+                            stdout=stdout, text=True)
 
 
-def paced_floor(model: str, size: str, rate: float, threads: int, frames: int) -> float:
+def inference_ms(model: str, size: str, frames: int = 30, pace_hz: float = 0.0,
+                 backend: str = "onnxruntime") -> float:
+    """Median raw inference (the estimator's infer() only) on real frames of ``size``,
+    back to back or paced like a camera; ONNX Runtime on all cores."""
     w, h = (int(v) for v in size.split("x"))
-    times = core.stage_times(model, core.video_frames(frames, (w, h)), threads, pace_hz=rate)
+    times = core.stage_times(model, core.video_frames(frames, (w, h)), threads=0,
+                             pace_hz=pace_hz, backend=backend)
     return times["inference"]["median_ms"]
 
 
@@ -291,18 +287,17 @@ def main() -> int:
                f"{psutil.virtual_memory().total / 2**30:.0f} GiB").replace("  ", " ")
     print(f"# pose_ros node benchmark on {machine}", flush=True)
     print("floor: raw inference per model ...", flush=True)
-    floor_ms = floor(threads=0, frames=30)
+    floor_ms = {f"{model} {size}": inference_ms(model, size)
+                for model in model_names() for size in SIZES}
     decode = next(r for r in core.posenet_decoding_vs_people(0, 30) if r["people"] == 5)
     decode_ratio = decode["decode"]["median_ms"] / decode["inference"]["median_ms"]
-    paced_ms = {size: paced_floor("movenet_lightning", size, 30, threads=0, frames=60)
+    paced_ms = {size: inference_ms("movenet_lightning", size, frames=60, pace_hz=30)
                 for size in args.sizes}
     trt_ok, trt_why = tensorrt_available()
     if trt_ok:  # the same frames through a TensorRT FP16 engine
         for size in args.sizes:
-            w, h = (int(v) for v in size.split("x"))
-            times = core.stage_times("movenet_lightning", core.video_frames(30, (w, h)), 0,
-                                     backend="tensorrt")
-            floor_ms[f"movenet_lightning {size} tensorrt"] = times["inference"]["median_ms"]
+            floor_ms[f"movenet_lightning {size} tensorrt"] = inference_ms(
+                "movenet_lightning", size, backend="tensorrt")
     else:
         print(f"TensorRT rows skipped: {trt_why}", flush=True)
     rclpy.init()

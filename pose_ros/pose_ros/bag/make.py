@@ -31,6 +31,12 @@ class MakeOptions:
     start_ns: int = DEFAULT_START_NS  # stamp of the first frame
 
 
+def storage_plugin(name: str) -> StoragePlugin:
+    if name not in STORAGES:
+        raise ValueError(f"storage {name!r}: use one of {sorted(STORAGES)}")
+    return STORAGES[name]
+
+
 def camera_info_topic(image_topic: str) -> str:
     """The camera_info topic beside an image topic (/camera/image_raw -> /camera/camera_info)."""
     parent, slash, _ = image_topic.rpartition("/")
@@ -39,8 +45,7 @@ def camera_info_topic(image_topic: str) -> str:
 
 def make_bag(source: Path, output: Path, options: MakeOptions = MakeOptions()) -> int:
     """Write the frames of ``source`` to a new bag at ``output``; returns the frame count."""
-    if options.storage not in STORAGES:
-        raise ValueError(f"storage {options.storage!r}: use one of {sorted(STORAGES)}")
+    plugin = storage_plugin(options.storage)
     frames = open_frames(source, options.fps)
     store = typestore()
     Header, Time = store.types["std_msgs/msg/Header"], store.types["builtin_interfaces/msg/Time"]
@@ -49,7 +54,7 @@ def make_bag(source: Path, output: Path, options: MakeOptions = MakeOptions()) -
     info = _camera_info(store, frames.width, frames.height, options.hfov_deg)
     bar = ProgressBar(f"writing {output.name}", frames.count)
     count = 0
-    with Writer(output, version=BAG_VERSION, storage_plugin=STORAGES[options.storage]) as writer:
+    with Writer(output, version=BAG_VERSION, storage_plugin=plugin) as writer:
         image_conn = writer.add_connection(image_topic, image_type, typestore=store)
         info_conn = writer.add_connection(camera_info_topic(options.topic),
                                           "sensor_msgs/msg/CameraInfo", typestore=store)

@@ -13,19 +13,18 @@ from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from rosbags.rosbag2 import Writer
 
-from pose_ros.bag.make import BAG_VERSION, STORAGES
+from pose_ros.bag.make import BAG_VERSION, storage_plugin
 from pose_ros.bag.typestore import message_class, typestore
 
 
 class Recorder:
     def __init__(self, node: Node, output: Path, topics: list[str], storage: str = "sqlite3") -> None:
-        if storage not in STORAGES:
-            raise ValueError(f"storage {storage!r}: use one of {sorted(STORAGES)}")
+        plugin = storage_plugin(storage)
         self.node = node
         self.pending = [node.resolve_topic_name(t) for t in topics]
         self.counts: dict[str, int] = {}
         self._store = typestore()
-        self._writer = Writer(output, version=BAG_VERSION, storage_plugin=STORAGES[storage])
+        self._writer = Writer(output, version=BAG_VERSION, storage_plugin=plugin)
         self._writer.open()
         self._subscriptions = []
         self._timer = node.create_timer(0.2, self._subscribe_new)
@@ -36,7 +35,7 @@ class Recorder:
         for topic in [t for t in self.pending if types.get(t)]:
             msgtype = types[topic][0]
             if msgtype not in self._store.types:
-                self.node.get_logger().warn(f"not recording {topic}: unknown type {msgtype}")
+                self.node.get_logger().warning(f"not recording {topic}: unknown type {msgtype}")
                 self.pending.remove(topic)
                 continue
             publishers = self.node.get_publishers_info_by_topic(topic)

@@ -163,18 +163,13 @@ class PoseNode(Node):
                                         throttle_duration_sec=5.0)
                 self.rejected["frame_error"] += 1
 
-    def _reject(self, cause: str, detail: str) -> None:
-        self.rejected[cause] += 1
+    def _reject(self, cause: str, detail: str, count: int = 1, what: str = "frame skipped") -> None:
+        self.rejected[cause] += count
         now = time.monotonic()  # logged at most every LOG_EVERY_S per cause, counted always
         if now - self._logged_at.get(cause, -LOG_EVERY_S) >= LOG_EVERY_S:
             self._logged_at[cause] = now
-            self.get_logger().warning(f"frame skipped ({cause}): {detail} "
-                                   f"[{self.rejected[cause]} so far]")
-
-    def _reject_output(self, count: int) -> None:
-        self.rejected["invalid_model_output"] += count
-        self.get_logger().warning(f"{count} pose(s) with non-finite or out-of-range values dropped",
-                               throttle_duration_sec=5.0)
+            self.get_logger().warning(f"{what} ({cause}): {detail} "
+                                      f"[{self.rejected[cause]} so far]")
 
     def _process(self, data: bytes, compressed: bool, received: float) -> None:
         v = self.values
@@ -208,7 +203,8 @@ class PoseNode(Node):
         h, w = image.shape[:2]
         poses, insane = sane_poses(poses, w, h)
         if insane:
-            self._reject_output(insane)
+            self._reject("invalid_model_output", "non-finite or out-of-range values", insane,
+                         what=f"{insane} pose(s) dropped")
         poses = [p for p in poses if p.score >= v["score_threshold"]]
         outgoing = [(self.poses_pub, messages.person_array(
             msg.header, w, h, self.spec.name, poses, v["min_keypoint_score"]))]
