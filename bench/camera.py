@@ -22,6 +22,7 @@ from rclpy.serialization import serialize_message
 from sensor_msgs.msg import Image
 
 from core import video_frames
+from pose_ros.frame_buffers import reuse_frame_buffers
 from pose_ros.node.qos import camera_qos
 
 
@@ -39,6 +40,7 @@ def main() -> int:
         m.header.frame_id = "camera_optical_frame"
     # little-endian CDR: a 4-byte encapsulation header, then stamp.sec and stamp.nanosec
     serialized = [bytearray(serialize_message(m)) for m in messages]
+    reuse_frame_buffers()  # as the node does; a C++ driver reuses its buffers too
     rclpy.init()
     node = rclpy.create_node("bench_camera")
     pub = node.create_publisher(Image, args.topic, camera_qos("best_effort", 1))

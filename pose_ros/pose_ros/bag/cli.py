@@ -64,10 +64,12 @@ def cmd_make(args: argparse.Namespace) -> int:
 
 def cmd_play(args: argparse.Namespace) -> int:
     from pose_ros.bag.play import PlayOptions, play_bag
+    from pose_ros.frame_buffers import reuse_frame_buffers
 
     options = PlayOptions(rate=args.rate, loop=args.loop, start_offset_s=args.start_offset,
                           clock=args.clock, topics=tuple(args.topics),
                           wait_for_subscribers_s=args.wait_for_subscribers)
+    reuse_frame_buffers()  # a camera's frames, as for a driver
     with ros_node("pose_ros_bag_player") as node:
         play_bag(node, args.bag, options)
     return 0

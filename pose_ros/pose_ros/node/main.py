@@ -9,9 +9,11 @@ from rclpy.executors import ExternalShutdownException
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pose_ros.frame_buffers import reuse_frame_buffers
     from pose_ros.models.locate import ModelNotFoundError
     from pose_ros.node.pose_node import PoseNode
 
+    reuse_frame_buffers()  # before the middleware allocates its first frame
     rclpy.init(args=sys.argv if argv is None else argv)
     node = None
     try:
