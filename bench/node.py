@@ -6,11 +6,15 @@ when the machine is shared and noisy.
     make bench      (writes out/bench/bench.json and out/bench/bench.md)
 
 Measured:
-- the floor: raw backend inference per model on the same frames (bench/core.py);
+- the floor: raw backend inference per model on the same frames (bench/core.py), and
+  again just before and just after each node run, which is what that run's ratios use
+  (this machine's speed drifts by a third within minutes);
 - the node at 15, 30 and 60 Hz with 640x480 and 1920x1080 frames: end-to-end latency
   (image stamp to poses receipt; one clock, one machine) median/p90/p99, frames
   processed and dropped, the node's CPU use and resident memory;
 - the node's time per stage, from its own /diagnostics;
+- next to the Lightning 30 Hz runs: DDS transport alone and inference paced at 30 Hz
+  with no node, which together bound any node's overhead on this machine from below;
 - resident memory at frame 1,000 and frame 10,000 of one long run;
 and the targets of issue 7, each with its ratio and PASS/FAIL.
 """
@@ -38,6 +42,7 @@ from sensor_msgs.msg import Image
 
 import core
 from pose_ros.backends.tensorrt_backend import tensorrt_available
+from pose_ros.frame_buffers import reuse_frame_buffers
 from pose_ros.models.registry import model_names
 from pose_ros.node.qos import camera_qos
 
@@ -61,10 +66,26 @@ class NodeRun:
     stages_ms: dict = field(default_factory=dict)  # medians from the node's diagnostics
     node_counters: dict = field(default_factory=dict)  # processed, dropped (by cause)
     rss_mb_at: dict = field(default_factory=dict)  # frame number -> RSS (the soak run)
+    # measured next to this run, not minutes apart: this machine's speed drifts
+    raw_inference_ms: dict = field(default_factory=dict)  # just before and just after
+    transport_alone_ms: float = 0.0  # the Lightning 30 Hz runs: DDS with no node
+    paced_inference_ms: float = 0.0  # and inference paced at the camera's rate
 
     @property
     def processed_fraction(self) -> float:
         return self.processed / self.sent if self.sent else 0.0
+
+    @property
+    def raw_ms(self) -> float:
+        """The floor this run is compared with: raw inference around the run."""
+        values = list(self.raw_inference_ms.values())
+        return float(np.mean(values)) if values else float("nan")
+
+    @property
+    def explained(self) -> bool:
+        """One of the runs the targets and the breakdown are about."""
+        return (self.model == "movenet_lightning" and self.rate_hz == 30
+                and self.backend == "onnxruntime")
 
 
 class Receiver:
@@ -107,6 +128,22 @@ def spin_for(ros, seconds: float, until=None) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and not (until and until()):
         rclpy.spin_once(ros, timeout_sec=0.05)
+
+
+def measured_run(ros, model: str, size: str, rate: float, seconds: float,
+                 backend: str = "onnxruntime") -> NodeRun:
+    """A node run with its floor measured just before and just after it; for the
+    runs the targets are about, DDS alone and paced inference just before it too."""
+    raw_before = inference_ms(model, size, backend=backend)
+    transport = paced = 0.0
+    if NodeRun(model, size, rate, backend).explained:
+        transport = transport_floor(ros, size, rate, seconds=4)
+        paced = inference_ms(model, size, frames=60, pace_hz=rate)
+    run = run_node(ros, model, size, rate, seconds=seconds, backend=backend)
+    run.raw_inference_ms = {"before": raw_before,
+                            "after": inference_ms(model, size, backend=backend)}
+    run.transport_alone_ms, run.paced_inference_ms = transport, paced
+    return run
 
 
 def run_node(ros, model: str, size: str, rate: float, seconds: float = 0.0,
@@ -192,7 +229,7 @@ def inference_ms(model: str, size: str, frames: int = 30, pace_hz: float = 0.0,
     return times["inference"]["median_ms"]
 
 
-def targets(floor_ms: dict, runs: list[NodeRun], decode_ratio: float, soak: NodeRun) -> list[dict]:
+def targets(runs: list[NodeRun], decode_ratio: float, soak: NodeRun) -> list[dict]:
     def run(size, rate):  # None when this run was not asked for
         return next((r for r in runs if r.size == size and r.rate_hz == rate
                      and r.model == "movenet_lightning" and r.backend == "onnxruntime"), None)
@@ -201,7 +238,7 @@ def targets(floor_ms: dict, runs: list[NodeRun], decode_ratio: float, soak: Node
     for size, limit in (("640x480", 0.5), ("1920x1080", 1.0)):
         if (r := run(size, 30)) is None:
             continue
-        raw = floor_ms[f"movenet_lightning {size}"]
+        raw = r.raw_ms
         e2e = r.latency_ms.get("median", float("inf"))
         out.append({"target": f"node overhead / raw inference, Lightning {size} at 30 Hz",
                     "measured": (e2e - raw) / raw, "limit": limit, "at_most": True,
@@ -221,22 +258,26 @@ def targets(floor_ms: dict, runs: list[NodeRun], decode_ratio: float, soak: Node
     return out
 
 
-def breakdown(runs: list[NodeRun], transport_ms: dict, paced_ms: dict) -> list[str]:
-    """Where the end-to-end time goes, Lightning at 30 Hz: DDS alone (measured apart),
-    inference inside the node (its own diagnostics, same run), and the rest: what the
-    node itself adds. Inference paced at 30 Hz outside the node is shown for reference."""
-    lines = ["| frame | end-to-end ms | DDS transport alone ms | inference in the node ms | "
-             "node's own work ms | own work / inference | inference paced at 30 Hz, alone ms |",
-             "| --- | --- | --- | --- | --- | --- | --- |"]
+def breakdown(runs: list[NodeRun]) -> list[str]:
+    """Where the end-to-end time goes, Lightning at 30 Hz: DDS alone, inference inside
+    the node (its own diagnostics), and the rest: what the node itself adds. DDS alone
+    and inference paced at 30 Hz with no node bound the overhead of any node on this
+    machine from below: the frame must cross DDS, and frames 33 ms apart infer slower
+    than back to back."""
+    lines = ["| frame | end-to-end ms | raw inference ms (before / after) | DDS transport alone ms | "
+             "inference in the node ms | node's own work ms | own work / inference | "
+             "inference paced at 30 Hz, alone ms | lower bound of overhead / raw inference |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in runs:
-        if (r.model != "movenet_lightning" or r.rate_hz != 30 or r.size not in transport_ms
-                or r.backend != "onnxruntime"):
+        if not (r.explained and r.transport_alone_ms):
             continue
-        e2e, dds = r.latency_ms.get("median", float("nan")), transport_ms[r.size]
+        e2e, dds, raw = r.latency_ms.get("median", float("nan")), r.transport_alone_ms, r.raw_ms
         inf = r.stages_ms.get("inference", float("nan"))
         own = e2e - dds - inf
-        lines.append(f"| {r.size} | {e2e:.2f} | {dds:.2f} | {inf:.2f} | {own:.2f} | "
-                     f"{own / inf:.2f} | {paced_ms[r.size]:.2f} |")
+        bound = (dds + max(0.0, r.paced_inference_ms - raw)) / raw
+        around = " / ".join(f"{v:.2f}" for v in r.raw_inference_ms.values())
+        lines.append(f"| {r.size} | {e2e:.2f} | {around} | {dds:.2f} | {inf:.2f} | {own:.2f} | "
+                     f"{own / inf:.2f} | {r.paced_inference_ms:.2f} | {bound:.2f} |")
     return lines
 
 
@@ -244,22 +285,25 @@ def markdown(machine: str, floor_ms: dict, runs: list[NodeRun], goals: list[dict
              explained: list[str], tensorrt_note: str = "") -> str:
     lines = [f"Measured on {machine}, ONNX Runtime CPU backend, one run.", "",
              "| model | backend | frame | rate Hz | processed | latency ms median / p90 / p99 | "
-             "raw inference ms | node CPU % | node RSS MB | convert / pre / infer / decode / "
+             "raw inference ms (around the run) | node CPU % | node RSS MB | convert / pre / infer / decode / "
              "build / publish ms |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in runs:
         lat = r.latency_ms
         stages = " / ".join(f"{r.stages_ms.get(s, float('nan')):.2f}" for s in
                             ("convert", "preprocess", "inference", "decode", "build", "publish"))
-        raw = floor_ms.get(f"{r.model} {r.size}" if r.backend == "onnxruntime"
-                           else f"{r.model} {r.size} {r.backend}", float("nan"))
         lines.append(f"| {r.model} | {r.backend} | {r.size} | {r.rate_hz:g} | {r.processed}/{r.sent} "
                      f"({r.processed_fraction:.0%}) | {lat.get('median', 0):.2f} / "
                      f"{lat.get('p90', 0):.2f} / {lat.get('p99', 0):.2f} | "
-                     f"{raw:.2f} | {r.node_cpu_percent:.0f} | "
+                     f"{r.raw_ms:.2f} | {r.node_cpu_percent:.0f} | "
                      f"{r.node_rss_mb:.0f} | {stages} |")
     if tensorrt_note:
         lines += ["", tensorrt_note]
+    sizes = sorted({key.rsplit(" ", 1)[1] for key in floor_ms}, key=lambda s: int(s.split("x")[0]))
+    lines += ["", "Floor, raw inference back to back at the start of the run, ms: "
+              + "; ".join(f"{model} " + " / ".join(f"{floor_ms[f'{model} {size}']:.2f}" for size in sizes)
+                          for model in dict.fromkeys(k.rsplit(" ", 1)[0] for k in floor_ms))
+              + f" ({' / '.join(sizes)} frames)."]
     lines += ["", *explained]
     lines += ["", "| target | measured | limit | result |", "| --- | --- | --- | --- |"]
     for t in goals:
@@ -291,41 +335,33 @@ def main() -> int:
                 for model in model_names() for size in SIZES}
     decode = next(r for r in core.posenet_decoding_vs_people(0, 30) if r["people"] == 5)
     decode_ratio = decode["decode"]["median_ms"] / decode["inference"]["median_ms"]
-    paced_ms = {size: inference_ms("movenet_lightning", size, frames=60, pace_hz=30)
-                for size in args.sizes}
     trt_ok, trt_why = tensorrt_available()
-    if trt_ok:  # the same frames through a TensorRT FP16 engine
-        for size in args.sizes:
-            floor_ms[f"movenet_lightning {size} tensorrt"] = inference_ms(
-                "movenet_lightning", size, backend="tensorrt")
-    else:
+    if not trt_ok:
         print(f"TensorRT rows skipped: {trt_why}", flush=True)
+    reuse_frame_buffers()  # as the node does, for the transport-alone measurement
     rclpy.init()
     ros = rclpy.create_node("bench_receiver")
     runs = []
     try:
-        print("DDS transport alone, 30 Hz ...", flush=True)
-        transport_ms = {size: transport_floor(ros, size, 30, seconds=4) for size in args.sizes}
         for model in args.models:
             for size in args.sizes:
                 for rate in args.rates:
-                    print(f"node: {model} {size} at {rate} Hz ...", flush=True)
-                    runs.append(run_node(ros, model, size, rate, seconds=args.seconds))
-        if trt_ok:
+                    print(f"node: {model} {size} at {rate:g} Hz ...", flush=True)
+                    runs.append(measured_run(ros, model, size, rate, args.seconds))
+        if trt_ok:  # the same frames through a TensorRT FP16 engine
             for size in args.sizes:
                 print(f"node: movenet_lightning {size} at 30 Hz, TensorRT FP16 ...", flush=True)
-                runs.append(run_node(ros, "movenet_lightning", size, 30, seconds=args.seconds,
-                                     backend="tensorrt"))
+                runs.append(measured_run(ros, "movenet_lightning", size, 30, args.seconds,
+                                         backend="tensorrt"))
         print(f"soak: {args.soak_frames} frames, Lightning 640x480 ...", flush=True)
         soak = run_node(ros, "movenet_lightning", "640x480", rate=200, stop_after=args.soak_frames)
     finally:
         ros.destroy_node()
         rclpy.try_shutdown()
-    results = {"machine": machine, "floor_inference_ms": floor_ms, "paced_inference_ms": paced_ms,
-               "dds_transport_ms": transport_ms, "runs": [asdict(r) for r in runs],
+    results = {"machine": machine, "floor_inference_ms": floor_ms, "runs": [asdict(r) for r in runs],
                "soak": asdict(soak), "posenet_decode_ratio_5_people": decode_ratio,
                "tensorrt": "measured" if trt_ok else f"skipped: {trt_why}"}
-    goals = targets(floor_ms, runs, decode_ratio, soak)
+    goals = targets(runs, decode_ratio, soak)
     table = render(results)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "bench.json").write_text(json.dumps({**results, "targets": goals}, indent=2) + "\n")
@@ -339,11 +375,10 @@ def render(results: dict) -> str:
     runs = [NodeRun(**r) for r in results["runs"]]
     soak = NodeRun(**{**results["soak"],
                       "rss_mb_at": {int(k): v for k, v in results["soak"]["rss_mb_at"].items()}})
-    goals = targets(results["floor_inference_ms"], runs, results["posenet_decode_ratio_5_people"], soak)
+    goals = targets(runs, results["posenet_decode_ratio_5_people"], soak)
     trt = results.get("tensorrt", "")
     return markdown(results["machine"], results["floor_inference_ms"], runs, goals,
-                    breakdown(runs, results["dds_transport_ms"], results["paced_inference_ms"]),
-                    f"TensorRT (FP16) rows {trt}." if trt.startswith("skipped") else "")
+                    breakdown(runs), f"TensorRT (FP16) rows {trt}." if trt.startswith("skipped") else "")
 
 
 if __name__ == "__main__":
