@@ -159,17 +159,19 @@ class PoseNode(Node):
                 self._apply_pending()
                 self._process(*item)
             except Exception as e:  # one bad frame must never stop the inference thread
-                self.get_logger().error(f"frame failed: {type(e).__name__}: {e}",
-                                        throttle_duration_sec=5.0)
-                self.rejected["frame_error"] += 1
+                self._reject("frame_error", f"{type(e).__name__}: {e}", what="frame failed",
+                             error=True)
 
-    def _reject(self, cause: str, detail: str, count: int = 1, what: str = "frame skipped") -> None:
+    def _reject(self, cause: str, detail: str, count: int = 1, what: str = "frame skipped",
+                error: bool = False) -> None:
+        """Count a frame (or poses) not served; log it at most every LOG_EVERY_S per
+        cause. ``error``: a fault of the node rather than of its input."""
         self.rejected[cause] += count
-        now = time.monotonic()  # logged at most every LOG_EVERY_S per cause, counted always
+        now = time.monotonic()
         if now - self._logged_at.get(cause, -LOG_EVERY_S) >= LOG_EVERY_S:
             self._logged_at[cause] = now
-            self.get_logger().warning(f"{what} ({cause}): {detail} "
-                                      f"[{self.rejected[cause]} so far]")
+            log = self.get_logger().error if error else self.get_logger().warning
+            log(f"{what} ({cause}): {detail} [{self.rejected[cause]} so far]")
 
     def _process(self, data: bytes, compressed: bool, received: float) -> None:
         v = self.values
