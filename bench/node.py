@@ -82,7 +82,7 @@ class NodeRun:
         return float(np.mean(values)) if values else float("nan")
 
     @property
-    def explained(self) -> bool:
+    def is_target_run(self) -> bool:
         """One of the runs the targets and the breakdown are about."""
         return (self.model == "movenet_lightning" and self.rate_hz == 30
                 and self.backend == "onnxruntime")
@@ -133,16 +133,14 @@ def spin_for(ros, seconds: float, until=None) -> None:
 def measured_run(ros, model: str, size: str, rate: float, seconds: float,
                  backend: str = "onnxruntime") -> NodeRun:
     """A node run with its floor measured just before and just after it; for the
-    runs the targets are about, DDS alone and paced inference just before it too."""
+    runs the targets are about, DDS alone and paced inference just after it too."""
     raw_before = inference_ms(model, size, backend=backend)
-    transport = paced = 0.0
-    if NodeRun(model, size, rate, backend).explained:
-        transport = transport_floor(ros, size, rate, seconds=4)
-        paced = inference_ms(model, size, frames=60, pace_hz=rate)
     run = run_node(ros, model, size, rate, seconds=seconds, backend=backend)
     run.raw_inference_ms = {"before": raw_before,
                             "after": inference_ms(model, size, backend=backend)}
-    run.transport_alone_ms, run.paced_inference_ms = transport, paced
+    if run.is_target_run:
+        run.transport_alone_ms = transport_floor(ros, size, rate, seconds=4)
+        run.paced_inference_ms = inference_ms(model, size, frames=60, pace_hz=rate)
     return run
 
 
@@ -230,20 +228,19 @@ def inference_ms(model: str, size: str, frames: int = 30, pace_hz: float = 0.0,
 
 
 def targets(runs: list[NodeRun], decode_ratio: float, soak: NodeRun) -> list[dict]:
-    def run(size, rate):  # None when this run was not asked for
-        return next((r for r in runs if r.size == size and r.rate_hz == rate
-                     and r.model == "movenet_lightning" and r.backend == "onnxruntime"), None)
+    def run(size):  # None when this run was not asked for
+        return next((r for r in runs if r.is_target_run and r.size == size), None)
 
     out = []
     for size, limit in (("640x480", 0.5), ("1920x1080", 1.0)):
-        if (r := run(size, 30)) is None:
+        if (r := run(size)) is None:
             continue
         raw = r.raw_ms
         e2e = r.latency_ms.get("median", float("inf"))
         out.append({"target": f"node overhead / raw inference, Lightning {size} at 30 Hz",
                     "measured": (e2e - raw) / raw, "limit": limit, "at_most": True,
                     "detail": f"median end-to-end {e2e:.2f} ms, raw inference {raw:.2f} ms"})
-    if (r30 := run("640x480", 30)) is not None:
+    if (r30 := run("640x480")) is not None:
         out.append({"target": "frames processed, Lightning 640x480 at 30 Hz",
                     "measured": r30.processed_fraction, "limit": 0.95, "at_most": False,
                     "detail": f"{r30.processed} of {r30.sent}"})
@@ -269,7 +266,7 @@ def breakdown(runs: list[NodeRun]) -> list[str]:
              "inference paced at 30 Hz, alone ms | lower bound of overhead / raw inference |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in runs:
-        if not (r.explained and r.transport_alone_ms):
+        if not (r.is_target_run and r.transport_alone_ms):
             continue
         e2e, dds, raw = r.latency_ms.get("median", float("nan")), r.transport_alone_ms, r.raw_ms
         inf = r.stages_ms.get("inference", float("nan"))
@@ -299,11 +296,11 @@ def markdown(machine: str, floor_ms: dict, runs: list[NodeRun], goals: list[dict
                      f"{r.node_rss_mb:.0f} | {stages} |")
     if tensorrt_note:
         lines += ["", tensorrt_note]
-    sizes = sorted({key.rsplit(" ", 1)[1] for key in floor_ms}, key=lambda s: int(s.split("x")[0]))
+    models = dict.fromkeys(key.rsplit(" ", 1)[0] for key in floor_ms)
     lines += ["", "Floor, raw inference back to back at the start of the run, ms: "
-              + "; ".join(f"{model} " + " / ".join(f"{floor_ms[f'{model} {size}']:.2f}" for size in sizes)
-                          for model in dict.fromkeys(k.rsplit(" ", 1)[0] for k in floor_ms))
-              + f" ({' / '.join(sizes)} frames)."]
+              + "; ".join(f"{model} " + " / ".join(f"{floor_ms[f'{model} {size}']:.2f}" for size in SIZES)
+                          for model in models)
+              + f" ({' / '.join(SIZES)} frames)."]
     lines += ["", *explained]
     lines += ["", "| target | measured | limit | result |", "| --- | --- | --- | --- |"]
     for t in goals:
@@ -360,24 +357,21 @@ def main() -> int:
         rclpy.try_shutdown()
     results = {"machine": machine, "floor_inference_ms": floor_ms, "runs": [asdict(r) for r in runs],
                "soak": asdict(soak), "posenet_decode_ratio_5_people": decode_ratio,
-               "tensorrt": "measured" if trt_ok else f"skipped: {trt_why}"}
-    goals = targets(runs, decode_ratio, soak)
+               "tensorrt": "measured" if trt_ok else f"skipped: {trt_why}",
+               "targets": targets(runs, decode_ratio, soak)}
     table = render(results)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "bench.json").write_text(json.dumps({**results, "targets": goals}, indent=2) + "\n")
+    (args.out / "bench.json").write_text(json.dumps(results, indent=2) + "\n")
     (args.out / "bench.md").write_text(table + "\n")
     print("\n" + table)
-    return 0 if all(t["pass"] for t in goals) else 1
+    return 0 if all(t["pass"] for t in results["targets"]) else 1
 
 
 def render(results: dict) -> str:
     """The Markdown tables and targets of one run's results."""
     runs = [NodeRun(**r) for r in results["runs"]]
-    soak = NodeRun(**{**results["soak"],
-                      "rss_mb_at": {int(k): v for k, v in results["soak"]["rss_mb_at"].items()}})
-    goals = targets(runs, results["posenet_decode_ratio_5_people"], soak)
     trt = results.get("tensorrt", "")
-    return markdown(results["machine"], results["floor_inference_ms"], runs, goals,
+    return markdown(results["machine"], results["floor_inference_ms"], runs, results["targets"],
                     breakdown(runs), f"TensorRT (FP16) rows {trt}." if trt.startswith("skipped") else "")
 
 
