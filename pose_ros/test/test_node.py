@@ -229,6 +229,19 @@ def test_missing_model_is_one_clear_error(tmp_path):
     assert "Traceback" not in out
 
 
+@pytest.mark.parametrize("param,reason", [("score_threshold:=5.0", "out of range"),
+                                          ("score_threshold:=high", "expecting type 'DOUBLE'"),
+                                          ("model:=movenet_huge", "must be one of")])
+def test_bad_parameter_at_start_is_one_clear_error(param, reason):
+    # refused before the node has finished starting: rclpy's shutdown still destroys it
+    proc = spawn(["pose_node", "--ros-args", "-r", "__node:=pose_bad_param", "-p", param])
+    proc.wait(30)
+    out = proc.stdout.read()
+    assert proc.returncode == 1, out
+    assert "pose_node: error: " in out and reason in out and param.split(":=")[0] in out, out
+    assert "Traceback" not in out, out
+
+
 def test_enable_service_unsubscribes_and_resumes(ros, pose_node, feed, annotated):
     from std_srvs.srv import SetBool
 

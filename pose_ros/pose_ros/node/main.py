@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import rclpy
+from rclpy.exceptions import ParameterException
 from rclpy.executors import ExternalShutdownException
 
 
@@ -21,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
         rclpy.spin(node)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
-    except (ModelNotFoundError, ValueError) as e:
+    except (ModelNotFoundError, ParameterException, ValueError) as e:
         # a configuration problem: one clear line, not a traceback
         print(f"pose_node: error: {e}", file=sys.stderr)
         return 1

@@ -50,6 +50,11 @@ FAMILY_OPTIONS = {
 
 
 class PoseNode(Node):
+    # what destroy_node releases, unset until made: a bad parameter or a signal can stop
+    # a node still starting, and rclpy's shutdown destroys it all the same
+    estimator = None
+    _worker: threading.Thread | None = None
+
     def __init__(self) -> None:
         super().__init__(NODE_NAME)
         for p in PARAMS:
@@ -251,9 +256,11 @@ class PoseNode(Node):
         self.diag_pub.publish(diag)
 
     def destroy_node(self) -> None:
-        self._stop.set()
-        self._worker.join(timeout=2.0)
-        self.estimator.close()
+        if self._worker is not None:
+            self._stop.set()
+            self._worker.join(timeout=2.0)
+        if self.estimator is not None:
+            self.estimator.close()
         super().destroy_node()
 
 
