@@ -1,10 +1,11 @@
-"""Builders of the node's output messages from the inference core's poses."""
+"""Builders of the node's skeleton and marker messages; the poses themselves are
+written as bytes by ``cdr_person_array``."""
 
 from __future__ import annotations
 
 import numpy as np
 from geometry_msgs.msg import Point
-from pose_ros_msgs.msg import BoundingBox, Keypoint, Person, PersonArray, Skeleton
+from pose_ros_msgs.msg import Skeleton
 from std_msgs.msg import ColorRGBA, Header
 from visualization_msgs.msg import Marker, MarkerArray
 
@@ -13,26 +14,11 @@ from pose_ros.keypoints import KEYPOINT_NAMES, SKELETON_EDGES
 from pose_ros.types import Pose
 
 
-
 def skeleton_message() -> Skeleton:
     msg = Skeleton()
     msg.keypoint_names = list(KEYPOINT_NAMES)
     msg.edge_start = [a for a, _ in SKELETON_EDGES]
     msg.edge_end = [b for _, b in SKELETON_EDGES]
-    return msg
-
-
-def person_array(header: Header, width: int, height: int, model: str,
-                 poses: list[Pose], min_keypoint_score: float) -> PersonArray:
-    msg = PersonArray(header=header, image_width=width, image_height=height, model=model)
-    for pose in poses:
-        x0, y0, x1, y1 = (float(v) for v in pose.bounding_box(min_keypoint_score))
-        msg.persons.append(Person(
-            score=float(pose.score), track_id=int(pose.track_id),
-            bbox=BoundingBox(x_min=x0, y_min=y0, x_max=x1, y_max=y1),
-            keypoints=[Keypoint(name=n, x=float(x), y=float(y), score=float(s))
-                       for n, (x, y), s in zip(KEYPOINT_NAMES, pose.xy.tolist(),
-                                               pose.scores.tolist())]))
     return msg
 
 

@@ -27,6 +27,7 @@ from pose_ros.models.registry import default_model_dir, model_spec
 from pose_ros.output_sanity import sane_poses
 from pose_ros.node import messages
 from pose_ros.node.cdr_image import parse_compressed_image, parse_image
+from pose_ros.node.cdr_person_array import person_array_cdr
 from pose_ros.node.frame_slot import LatestFrame
 from pose_ros.node.image_conversion import ImageError, compressed_to_rgb, image_to_rgb
 from pose_ros.node.parameters import PARAMS, check, descriptor
@@ -213,7 +214,7 @@ class PoseNode(Node):
             self._reject("invalid_model_output", "non-finite or out-of-range values", insane,
                          what=f"{insane} pose(s) dropped")
         poses = [p for p in poses if p.score >= v["score_threshold"]]
-        outgoing = [(self.poses_pub, messages.person_array(
+        outgoing = [(self.poses_pub, person_array_cdr(
             msg.header, w, h, self.spec.name, poses, v["min_keypoint_score"]))]
         if v["publish_markers"] and self.markers_pub.get_subscription_count():
             outgoing.append((self.markers_pub, messages.marker_array(

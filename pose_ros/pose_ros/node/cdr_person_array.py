@@ -1,0 +1,71 @@
+"""pose_ros_msgs/PersonArray written straight to its serialized (CDR) bytes.
+
+rclpy would build one Python message per keypoint and convert each to C before
+serializing it. A Person's layout is the same every frame except for its numbers,
+so it is laid out once as a template, and each frame's numbers are written into
+copies of it with numpy; the node publishes the bytes as they are (rclpy's raw
+publish). Little-endian CDR, as rclpy's own serialization writes it (the test
+compares the two byte for byte), the counterpart of ``cdr_image`` on the way in.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+from std_msgs.msg import Header
+
+from pose_ros.keypoints import KEYPOINT_NAMES, NUM_KEYPOINTS
+from pose_ros.types import Pose
+
+_ENCAPSULATION = b"\x00\x01\x00\x00"  # CDR, little-endian
+
+
+def _put_string(out: bytearray, text: str) -> None:
+    """A CDR string: its length with the NUL, its bytes and the NUL, then padding
+    to 4 (every field that follows one here is 4-byte aligned)."""
+    raw = text.encode() + b"\x00"
+    out += struct.pack("<I", len(raw)) + raw
+    out += bytes(-(len(out) - len(_ENCAPSULATION)) % 4)  # aligned from the encapsulation's end
+
+
+def _person_layout() -> tuple[np.ndarray, np.ndarray, int]:
+    """One Person as 32-bit words, the words of each keypoint's x (y and score follow)
+    and of the box (track_id follows). Word 0 is the score, word 1 the keypoint count."""
+    out = bytearray(_ENCAPSULATION)  # so that _put_string aligns as in a message
+    out += struct.pack("<fI", 0.0, NUM_KEYPOINTS)
+    keypoint_words = []
+    for name in KEYPOINT_NAMES:
+        _put_string(out, name)
+        keypoint_words.append((len(out) - len(_ENCAPSULATION)) // 4)
+        out += bytes(12)  # x, y, score
+    box_word = (len(out) - len(_ENCAPSULATION)) // 4
+    out += bytes(16 + 4)  # x_min, y_min, x_max, y_max; track_id
+    template = np.frombuffer(bytes(out[len(_ENCAPSULATION):]), np.float32)
+    return template, np.array(keypoint_words), box_word
+
+
+_TEMPLATE, _KEYPOINTS, _BOX = _person_layout()
+_SCORE, _TRACK = 0, _BOX + 4
+
+
+def person_array_cdr(header: Header, width: int, height: int, model: str,
+                     poses: list[Pose], min_keypoint_score: float) -> bytes:
+    """The serialized PersonArray of ``poses``; the box of a pose without one spans
+    its keypoints scoring above ``min_keypoint_score``."""
+    out = bytearray(_ENCAPSULATION)
+    out += struct.pack("<iI", header.stamp.sec, header.stamp.nanosec)
+    _put_string(out, header.frame_id)
+    out += struct.pack("<II", width, height)
+    _put_string(out, model)
+    out += struct.pack("<I", len(poses))
+    if not poses:
+        return bytes(out)
+    persons = np.tile(_TEMPLATE, (len(poses), 1))
+    persons[:, _SCORE] = [p.score for p in poses]
+    persons[:, _KEYPOINTS] = [p.xy[:, 0] for p in poses]
+    persons[:, _KEYPOINTS + 1] = [p.xy[:, 1] for p in poses]
+    persons[:, _KEYPOINTS + 2] = [p.scores for p in poses]
+    persons[:, _BOX:_BOX + 4] = [p.bounding_box(min_keypoint_score) for p in poses]
+    persons.view(np.int32)[:, _TRACK] = [p.track_id for p in poses]
+    return bytes(out) + persons.tobytes()
