@@ -13,8 +13,9 @@ Measured:
   (image stamp to poses receipt; one clock, one machine) median/p90/p99, frames
   processed and dropped, the node's CPU use and resident memory;
 - the node's time per stage, from its own /diagnostics;
-- next to the Lightning 30 Hz runs: DDS transport alone and inference paced at 30 Hz
-  with no node, which together bound any node's overhead on this machine from below;
+- next to the Lightning 30 Hz runs: the round trip through a node that does nothing
+  (bench/idle_node.py) and inference paced at 30 Hz with no node, which together bound
+  any node's overhead on this machine from below;
 - resident memory at frame 1,000 and frame 10,000 of one long run;
 and the targets of issue 7, each with its ratio and PASS/FAIL.
 """
@@ -25,7 +26,6 @@ import argparse
 import json
 import os
 import platform
-import struct
 import subprocess
 import sys
 import time
@@ -38,18 +38,16 @@ import rclpy
 from diagnostic_msgs.msg import DiagnosticArray
 from pose_ros_msgs.msg import PersonArray
 from rclpy.qos import QoSProfile, ReliabilityPolicy
-from sensor_msgs.msg import Image
 
 import core
 from pose_ros.backends.tensorrt_backend import tensorrt_available
-from pose_ros.frame_buffers import reuse_frame_buffers
 from pose_ros.models.registry import model_names
-from pose_ros.node.qos import camera_qos
 
 BENCH = Path(__file__).resolve().parent
 RATES = (15, 30, 60)
 SIZES = ("640x480", "1920x1080")
 WARMUP_FRAMES = 10
+IDLE = "idle"  # bench/idle_node.py in place of pose_node: the plumbing alone
 
 
 @dataclass
@@ -68,7 +66,7 @@ class NodeRun:
     rss_mb_at: dict = field(default_factory=dict)  # frame number -> RSS (the soak run)
     # measured next to this run, not minutes apart: this machine's speed drifts
     raw_inference_ms: dict = field(default_factory=dict)  # just before and just after
-    transport_alone_ms: float = 0.0  # the Lightning 30 Hz runs: DDS with no node
+    idle_round_trip_ms: float = 0.0  # the Lightning 30 Hz runs: a node doing nothing
     paced_inference_ms: float = 0.0  # and inference paced at the camera's rate
 
     @property
@@ -133,23 +131,26 @@ def spin_for(ros, seconds: float, until=None) -> None:
 def measured_run(ros, model: str, size: str, rate: float, seconds: float,
                  backend: str = "onnxruntime") -> NodeRun:
     """A node run with its floor measured just before and just after it; for the
-    runs the targets are about, DDS alone and paced inference just after it too."""
+    runs the targets are about, an idle node and paced inference just after it too."""
     raw_before = inference_ms(model, size, backend=backend)
     run = run_node(ros, model, size, rate, seconds=seconds, backend=backend)
     run.raw_inference_ms = {"before": raw_before,
                             "after": inference_ms(model, size, backend=backend)}
     if run.is_target_run:
-        run.transport_alone_ms = transport_floor(ros, size, rate, seconds=4)
+        idle = run_node(ros, IDLE, size, rate, seconds=4)
+        run.idle_round_trip_ms = idle.latency_ms.get("median", float("nan"))
         run.paced_inference_ms = inference_ms(model, size, frames=60, pace_hz=rate)
     return run
 
 
 def run_node(ros, model: str, size: str, rate: float, seconds: float = 0.0,
              stop_after: int = 0, backend: str = "onnxruntime") -> NodeRun:
-    """One node process fed by one camera process for ``seconds``, or until the node
-    has answered ``stop_after`` frames (then RSS is sampled at 1,000 and at the end)."""
+    """One node process (pose_node, or the idle node for ``model`` IDLE) fed by one
+    camera process for ``seconds``, or until the node has answered ``stop_after``
+    frames (then RSS is sampled at 1,000 and at the end)."""
     name = f"bench_{model}_{size}_{int(rate)}_{backend}"
-    node = subprocess.Popen(["pose_node", "--ros-args", "-r", f"__node:={name}",
+    executable = [sys.executable, str(BENCH / "idle_node.py")] if model == IDLE else ["pose_node"]
+    node = subprocess.Popen([*executable, "--ros-args", "-r", f"__node:={name}",
                              "-p", f"model:={model}", "-p", f"backend:={backend}",
                              "-r", "image:=/bench/image", "-r", "poses:=/bench/poses"])
     run = NodeRun(model, size, rate, backend)
@@ -191,23 +192,6 @@ def run_node(ros, model: str, size: str, rate: float, seconds: float = 0.0,
     run.stages_ms = receiver.stages
     run.node_counters = receiver.counters
     return run
-
-
-def transport_floor(ros, size: str, rate: float, seconds: float) -> float:
-    """Median camera-stamp-to-callback latency of a bare raw subscriber: what DDS
-    alone costs for this frame size, before any node work."""
-    latencies: list[int] = []
-
-    def on_frame(data: bytes) -> None:
-        sec, nanosec = struct.unpack_from("<iI", data, 4)  # CDR: encapsulation, then stamp
-        latencies.append(time.time_ns() - sec * 10**9 - nanosec)
-    sub = ros.create_subscription(Image, "/bench/image", on_frame, camera_qos("best_effort", 1),
-                                  raw=True)
-    camera = start_camera(size, rate, seconds, stdout=subprocess.DEVNULL)
-    while camera.poll() is None:
-        spin_for(ros, 0.2)
-    ros.destroy_subscription(sub)
-    return round(float(np.median(latencies[WARMUP_FRAMES:])) / 1e6, 2)
 
 
 def start_camera(size: str, rate: float, seconds: float, stdout) -> subprocess.Popen:
@@ -256,24 +240,26 @@ def targets(runs: list[NodeRun], decode_ratio: float, soak: NodeRun) -> list[dic
 
 
 def breakdown(runs: list[NodeRun]) -> list[str]:
-    """Where the end-to-end time goes, Lightning at 30 Hz: DDS alone, inference inside
-    the node (its own diagnostics), and the rest: what the node itself adds. DDS alone
-    and inference paced at 30 Hz with no node bound the overhead of any node on this
-    machine from below: the frame must cross DDS, and frames 33 ms apart infer slower
-    than back to back."""
-    lines = ["| frame | end-to-end ms | raw inference ms (before / after) | DDS transport alone ms | "
-             "inference in the node ms | node's own work ms | own work / inference | "
-             "inference paced at 30 Hz, alone ms | lower bound of overhead / raw inference |",
+    """Where the end-to-end time goes, Lightning at 30 Hz: the round trip through a
+    node that does nothing, inference inside the node (its own diagnostics), and the
+    rest: what the node's own work adds. The idle round trip and inference paced at
+    30 Hz with no node bound the overhead of any rclpy node on this machine from
+    below: the frame and the answer must cross DDS, and frames 33 ms apart infer
+    slower than back to back."""
+    lines = ["| frame | end-to-end ms | raw inference ms (before / after) | round trip through "
+             "an idle node ms | inference in the node ms | node's own work ms | "
+             "own work / inference | inference paced at 30 Hz, alone ms | "
+             "lower bound of overhead / raw inference |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in runs:
-        if not (r.is_target_run and r.transport_alone_ms):
+        if not (r.is_target_run and r.idle_round_trip_ms):
             continue
-        e2e, dds, raw = r.latency_ms.get("median", float("nan")), r.transport_alone_ms, r.raw_ms
+        e2e, idle, raw = r.latency_ms.get("median", float("nan")), r.idle_round_trip_ms, r.raw_ms
         inf = r.stages_ms.get("inference", float("nan"))
-        own = e2e - dds - inf
-        bound = (dds + max(0.0, r.paced_inference_ms - raw)) / raw
+        own = e2e - idle - inf
+        bound = (idle + max(0.0, r.paced_inference_ms - raw)) / raw
         around = " / ".join(f"{v:.2f}" for v in r.raw_inference_ms.values())
-        lines.append(f"| {r.size} | {e2e:.2f} | {around} | {dds:.2f} | {inf:.2f} | {own:.2f} | "
+        lines.append(f"| {r.size} | {e2e:.2f} | {around} | {idle:.2f} | {inf:.2f} | {own:.2f} | "
                      f"{own / inf:.2f} | {r.paced_inference_ms:.2f} | {bound:.2f} |")
     return lines
 
@@ -335,7 +321,6 @@ def main() -> int:
     trt_ok, trt_why = tensorrt_available()
     if not trt_ok:
         print(f"TensorRT rows skipped: {trt_why}", flush=True)
-    reuse_frame_buffers()  # as the node does, for the transport-alone measurement
     rclpy.init()
     ros = rclpy.create_node("bench_receiver")
     runs = []
