@@ -36,16 +36,17 @@ def parse_option(text: str) -> tuple[str, object]:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from pose_ros.evaluation.coco_eval import evaluate, markdown_table, write_report
+    from pose_ros.evaluation.coco_eval import evaluate, load_truth, markdown_table, write_report
     from pose_ros.evaluation.worst_cases import write_worst_cases
 
     options = dict(parse_option(o) for o in args.option)
     results = []
+    truth = load_truth(args.dataset)
     for model in args.models or model_names():
-        result, poses = evaluate(args.dataset, model, args.backend, args.model_dir,
+        result, poses = evaluate(args.dataset, truth, model, args.backend, args.model_dir,
                                  args.worst, **options)
         if args.worst:
-            write_worst_cases(args.dataset, result, poses, args.out / "worst" / model)
+            write_worst_cases(args.dataset, truth, result, poses, args.out / "worst" / model)
         results.append(result)
     json_path, md_path = write_report(results, args.out)
     print(markdown_table(results))

@@ -48,10 +48,10 @@ class EvalResult:
         return asdict(self)
 
 
-def evaluate(dataset: Path, model: str, backend: str = "onnxruntime",
+def evaluate(dataset: Path, truth: COCO, model: str, backend: str = "onnxruntime",
              model_dir: Path | None = None, worst: int = 0, **options) -> tuple[EvalResult, dict]:
-    """COCO keypoint metrics of ``model`` on ``dataset``; also returns the poses per image id."""
-    truth = load_truth(dataset)
+    """COCO keypoint metrics of ``model`` on ``dataset`` (its annotations loaded as
+    ``truth``, once for all models); also returns the poses per image id."""
     image_ids = sorted(truth.getImgIds())
     estimator = create_estimator(model, backend=backend, model_dir=model_dir, **options)
     results, poses_by_image, seconds = [], {}, 0.0

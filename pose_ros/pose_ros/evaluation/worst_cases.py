@@ -6,18 +6,19 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from pycocotools.coco import COCO
 
 from pose_ros.drawing import draw, draw_pose
-from pose_ros.evaluation.coco_eval import EvalResult, load_truth
+from pose_ros.evaluation.coco_eval import EvalResult
 from pose_ros.types import Pose
 
 TRUTH_RGB = (255, 255, 255)  # labelled keypoints in white, the model's poses in colour
 
 
-def write_worst_cases(dataset: Path, result: EvalResult, poses_by_image: dict[int, list[Pose]],
-                      out: Path, min_keypoint_score: float = 0.3) -> list[Path]:
+def write_worst_cases(dataset: Path, truth: COCO, result: EvalResult,
+                      poses_by_image: dict[int, list[Pose]], out: Path,
+                      min_keypoint_score: float = 0.3) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
-    truth = load_truth(dataset)
     written = []
     for rank, case in enumerate(result.worst, start=1):
         rgb = cv2.cvtColor(cv2.imread(str(dataset / "images" / case.file_name)), cv2.COLOR_BGR2RGB)
