@@ -16,6 +16,16 @@ SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 os.environ.setdefault("ROS_DOMAIN_ID", str(1 + os.getpid() % 100))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_dead_shared_memory_left():
+    """A test kills a camera process on purpose; Fast DDS cannot free a killed process's
+    shared memory (35 MB per large-image participant, in RAM), so it is freed here."""
+    yield
+    from ros_helpers import remove_dead_shared_memory
+
+    remove_dead_shared_memory()
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not SHARED_DATA.is_dir():

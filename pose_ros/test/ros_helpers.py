@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from rclpy.node import Node
 
 
 TEST_DIR = Path(__file__).resolve().parent
+SHARED_MEMORY = Path("/dev/shm")
 
 
 def spawn(args: list[str]) -> subprocess.Popen:
@@ -124,3 +126,26 @@ def parameter_value(value: Any):
     else:
         v.type, v.double_array_value = ParameterType.PARAMETER_DOUBLE_ARRAY, list(value)
     return v
+
+
+def remove_dead_shared_memory() -> int:
+    """Remove the Fast DDS shared-memory segments and ports of processes that died
+    without cleaning up (killed), as ``fastdds shm clean`` does: a live process holds
+    the lock on each one's ``_el`` file. Returns how many were removed."""
+    removed = 0
+    for lock_file in SHARED_MEMORY.glob("fastdds_*_el"):
+        name = lock_file.name[:-len("_el")]
+        try:
+            fd = os.open(lock_file, os.O_RDWR)
+        except FileNotFoundError:
+            continue  # its process cleaned up just now
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue  # alive
+        finally:
+            os.close(fd)
+        for path in (SHARED_MEMORY / name, lock_file, SHARED_MEMORY / f"sem.{name}_mutex"):
+            path.unlink(missing_ok=True)
+        removed += 1
+    return removed
