@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from rclpy.duration import Duration
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from rosbags.rosbag2 import Reader
@@ -65,7 +66,10 @@ def play_bag(node: Node, path: Path, options: PlayOptions = PlayOptions()) -> in
                 published += 1
                 bar.update(note=conn.topic)
             bar.close()
-            if not options.loop or not node.context.ok():
+            if not node.context.ok():
+                return published
+            if not options.loop:
+                _drain(publishers.values())
                 return published
 
 
@@ -81,6 +85,20 @@ def _wait_for_subscribers(node: Node, publishers, timeout_s: float) -> None:
     # Discovery is not symmetric: a subscriber we see may not have matched us yet,
     # and would miss the first frame.
     time.sleep(DISCOVERY_SETTLE_S)
+
+
+ACK_TIMEOUT_S = 5.0
+BEST_EFFORT_LINGER_S = 0.5
+
+
+def _drain(publishers) -> None:
+    """Stay until subscribers hold the last messages. A reliable one acknowledges
+    them; a best-effort one (a camera subscription, REP 2003) is still reading them
+    from this process's shared memory, which goes when the process does: without the
+    linger the last frame was lost now and then."""
+    for publisher in publishers:
+        publisher.wait_for_all_acked(Duration(seconds=ACK_TIMEOUT_S))
+    time.sleep(BEST_EFFORT_LINGER_S)
 
 
 def _clock_publisher(node: Node):
