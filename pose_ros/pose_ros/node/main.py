@@ -6,7 +6,7 @@ import sys
 
 import rclpy
 from rclpy.exceptions import ParameterException
-from rclpy.executors import ExternalShutdownException
+from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,10 +16,14 @@ def main(argv: list[str] | None = None) -> int:
 
     reuse_frame_buffers()  # before the middleware allocates its first frame
     rclpy.init(args=sys.argv if argv is None else argv)
+    # made before the node, whose start-up takes seconds: a signal in that time then
+    # stops a node being built, never an executor being built (rclpy cannot clean that up)
+    executor = SingleThreadedExecutor()
     node = None
     try:
         node = PoseNode()
-        rclpy.spin(node)
+        executor.add_node(node)
+        executor.spin()
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     except (ModelNotFoundError, ParameterException, ValueError) as e:
