@@ -4,8 +4,9 @@ rclpy would build one Python message per keypoint and convert each to C before
 serializing it. A Person's layout is the same every frame except for its numbers,
 so it is laid out once as a template, and each frame's numbers are written into
 copies of it with numpy; the node publishes the bytes as they are (rclpy's raw
-publish). Little-endian CDR, as rclpy's own serialization writes it (the test
-compares the two byte for byte), the counterpart of ``cdr_image`` on the way in.
+publish). Little-endian CDR in rclpy's own layout (the test reads every field back
+with rclpy and rosbags; rclpy leaves padding bytes unset, here they are zero), the
+counterpart of ``cdr_image`` on the way in.
 """
 
 from __future__ import annotations
