@@ -1,35 +1,56 @@
-# pose_ros: one Makefile does the whole set-up from Python 3.11, a C compiler,
-# CMake and the package registries.
-#   make test   set up everything that is missing, then run the test suite
+# pose_ros: one Makefile does the whole set-up from Python 3.11 (and 3.10 for the
+# Ubuntu-numpy leg), a C compiler, CMake, the package registries and ../shared.
+#   make test   set up everything that is missing, then run the tests on every distro
 #   make demo   run the real node on a sample photo
+# Each ROS 2 distro gets its own workspace .ws/<distro>/ (venv, colcon build, install).
+# DISTROS selects them: `make test DISTROS=jazzy` tests Jazzy alone. (Not ROS_DISTRO:
+# a shell with a ROS setup.bash sourced already has that set, to the robot's distro.)
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
+DISTROS   ?= kilted jazzy
+# the distro of demo, bench, models and a single leg's targets
+DISTRO    ?= $(firstword $(DISTROS))
 PYTHON    ?= python3.11
 ROOT      := $(CURDIR)
-VENV      := $(ROOT)/.venv
-INSTALL   := $(ROOT)/install
+SHARED    ?= $(abspath $(ROOT)/../shared)
+WS        := $(ROOT)/.ws/$(DISTRO)
+VENV      := $(WS)/venv
+BUILD     := $(WS)/build
+INSTALL   := $(WS)/install
 SITE      := $(INSTALL)/lib/python3.11/site-packages
-# --symlink-install: pose_ros is used from its build folder (links to the sources).
 # The project's model cache lives outside the clone, so fresh clones on the same
-# machine (CI) reuse downloads, conversions and the conversion environment.
+# machine (CI) reuse downloads, conversions and the conversion environment; the
+# converted models are the same for every distro.
 CACHE_HOME       ?= $(if $(XDG_CACHE_HOME),$(XDG_CACHE_HOME),$(HOME)/.cache)
 POSE_ROS_CACHE   ?= $(CACHE_HOME)/pose_ros
 POSE_ROS_MODEL_DIR ?= $(POSE_ROS_CACHE)/models
 export POSE_ROS_MODEL_DIR
 
-# The environment every command of the workspace runs in: the wheels' ROS 2
-# (quirk 1: their prefix is the venv), then our colcon install on top.
+# `ros2 launch` and the ros2 CLI are not on PyPI: wheels built from their upstream
+# sources are in ../shared/wheels (its README), installed without their metadata's
+# dependencies (launch_ros names `ament_index_python`, which no PyPI project is).
+# launch_testing stays out: its pytest plugin breaks pytest 9.
+ROS_TOOL_WHEELS := launch==3.7.1 launch_xml==3.7.1 launch_yaml==3.7.1 launch_ros==0.28.0 \
+	ros2launch==0.28.0 rosidl_runtime_py==0.14.0 ros2cli==0.36.1 ros2pkg==0.36.1 \
+	ros2topic==0.36.1 ros2param==0.36.1 ros2node==0.36.1 ros2run==0.36.1 \
+	ros2service==0.36.1 ros2lifecycle==0.36.1
+# Interface packages not on PyPI, built from source beside pose_ros_msgs:
+# composition_interfaces (imported by launch_ros).
+ROS_SRC := $(SHARED)/ros-src/composition_interfaces
+
+# The environment every command of a workspace runs in: the wheels' ROS 2 (quirk 1:
+# their prefix is the venv), then our colcon install on top.
 # Discovery stays on this host: tests never send DDS traffic to the network.
 # Fast DDS gets a shared-memory segment that holds whole camera frames
 # (config/fastdds_large_images.xml says why).
-RUN := env PATH="$(INSTALL)/lib/pose_ros:$(VENV)/bin:$$PATH" \
+RUN := env PATH="$(INSTALL)/bin:$(INSTALL)/lib/pose_ros:$(VENV)/bin:$$PATH" \
 	FASTDDS_DEFAULT_PROFILES_FILE="$(ROOT)/pose_ros/config/fastdds_large_images.xml" \
 	AMENT_PREFIX_PATH="$(INSTALL):$(VENV)" CMAKE_PREFIX_PATH="$(INSTALL):$(VENV)" \
-	PYTHONPATH="$(ROOT)/build/pose_ros:$(SITE)" LD_LIBRARY_PATH="$(INSTALL)/lib" \
+	PYTHONPATH="$(BUILD)/pose_ros:$(SITE)" LD_LIBRARY_PATH="$(INSTALL)/lib" \
 	RMW_IMPLEMENTATION=rmw_fastrtps_cpp ROS_AUTOMATIC_DISCOVERY_RANGE=LOCALHOST \
-	PYTHONUNBUFFERED=1
+	POSE_ROS_DISTRO=$(DISTRO) PYTHONUNBUFFERED=1
 
 VENV_STAMP  := $(VENV)/.installed
 BUILD_STAMP := $(INSTALL)/.built
@@ -37,28 +58,33 @@ BUILD_INPUTS := $(wildcard pose_ros_msgs/msg/*.msg) pose_ros_msgs/CMakeLists.txt
 	pose_ros_msgs/package.xml pose_ros/setup.py pose_ros/setup.cfg pose_ros/package.xml \
 	$(wildcard pose_ros/launch/* pose_ros/config/*)
 
-.PHONY: help setup build models test demo bench bench-core clean
+.PHONY: help setup build models test test-distro demo bench bench-core clean
 help:
-	@echo "make test   set up (venv, colcon build, models) and run the tests"
+	@echo "make test   set up (venvs, colcon builds, models) and run the tests on: $(DISTROS)"
+	@echo "            (make test DISTROS=jazzy: one distro)"
 	@echo "make demo   run the pose_ros node on a sample photo"
 	@echo "make bench  the node end to end: latency, drops, CPU, memory, targets"
 	@echo "make bench-core  per-stage timings of the inference core"
-	@echo "make clean  remove the venv and build outputs (not the model cache)"
+	@echo "make clean  remove the workspaces (not the model cache)"
 
-$(VENV_STAMP): requirements/dev.txt tools/fix_ros_wheel_cmake.py
-	@echo "== creating $(VENV) with the pinned ROS 2 Kilted wheels"
-	$(PYTHON) -m venv $(VENV)
+$(VENV_STAMP): requirements/common.txt requirements/$(DISTRO).txt tools/fix_ros_wheel_cmake.py
+	@test -f requirements/$(DISTRO).txt || { echo "no requirements/$(DISTRO).txt: known distros are kilted, jazzy"; exit 1; }
+	@test -d $(SHARED)/wheels || { echo "$(SHARED)/wheels is missing: clone beside ../shared, or set SHARED="; exit 1; }
+	@echo "== creating $(VENV) with the pinned ROS 2 $(DISTRO) wheels"
+	$(PYTHON) -m venv --clear $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(VENV)/bin/python -m pip install --quiet --progress-bar off -r requirements/dev.txt
+	$(VENV)/bin/python -m pip install --quiet --progress-bar off -r requirements/$(DISTRO).txt
+	$(VENV)/bin/python -m pip install --quiet --no-index --no-deps \
+		--find-links $(SHARED)/wheels $(ROS_TOOL_WHEELS)
 	# quirk 2: the wheels' CMake exports name their build host's include folders
 	$(VENV)/bin/python tools/fix_ros_wheel_cmake.py
 	touch $@
 
 $(BUILD_STAMP): $(VENV_STAMP) $(BUILD_INPUTS)
-	@echo "== colcon build (pose_ros_msgs, pose_ros) into $(INSTALL)"
-	$(RUN) colcon build --merge-install --symlink-install \
-		--base-paths pose_ros_msgs pose_ros \
-		--build-base $(ROOT)/build --install-base $(INSTALL) \
+	@echo "== colcon build (composition_interfaces, pose_ros_msgs, pose_ros) into $(INSTALL)"
+	$(RUN) colcon --log-base $(WS)/log build --merge-install --symlink-install \
+		--base-paths $(ROS_SRC) pose_ros_msgs pose_ros \
+		--build-base $(BUILD) --install-base $(INSTALL) \
 		--event-handlers console_cohesion- --cmake-args -DBUILD_TESTING=OFF
 	touch $@
 
@@ -69,8 +95,18 @@ setup build: $(BUILD_STAMP)
 models: $(BUILD_STAMP)
 	$(RUN) pose-ros-models convert
 
-test: models
-	$(RUN) python -P -m pytest
+# Every distro in turn, each in its own workspace; a distro that fails does not stop
+# the next. The summary names each distro with its counts, then their total.
+test:
+	@failed=0; for d in $(DISTROS); do \
+		$(MAKE) --no-print-directory test-distro DISTRO=$$d || failed=1; done; \
+	python3 tools/test_summary.py $(foreach d,$(DISTROS),$(d)=.ws/$(d)/pytest.log); \
+	exit $$failed
+
+test-distro: models
+	@echo "== tests on ROS 2 $(DISTRO)"
+	@rm -f $(WS)/pytest.log
+	$(RUN) python -P -m pytest $(PYTEST_ARGS) 2>&1 | tee $(WS)/pytest.log
 
 demo: models
 	$(RUN) python -P -m pose_ros.demo
@@ -84,4 +120,4 @@ bench: models
 	$(RUN) python bench/node.py
 
 clean:
-	rm -rf $(VENV) $(ROOT)/build $(INSTALL) $(ROOT)/log
+	rm -rf $(ROOT)/.ws

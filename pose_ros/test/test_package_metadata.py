@@ -5,13 +5,15 @@ from __future__ import annotations
 import importlib
 import os
 from importlib import metadata
+from pathlib import Path
 
 import pytest
+from ament_index_python.packages import get_package_prefix
 from catkin_pkg.package import parse_package
 
 from conftest import REPO_ROOT
 
-INSTALL = REPO_ROOT / "install"
+INSTALL = Path(get_package_prefix("pose_ros"))
 
 
 @pytest.mark.parametrize("name", ["pose_ros", "pose_ros_msgs"])
