@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from pose_ros.models.convert import ConversionError, convert, converted_entry, is_converted
+from pose_ros.models.converted import ConversionError, converted_entry, is_converted
 from pose_ros.models.fetch import FetchError, fetch, spec_files_present
 from pose_ros.models.registry import default_model_dir, model_names, model_spec, source_package
 
@@ -30,6 +30,9 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
+    # Imported here: converting needs onnx, which a robot that only imports models lacks.
+    from pose_ros.models.convert import convert
+
     models = _models(args.models)
     if not args.no_fetch:
         fetch(models, args.model_dir, args.source)

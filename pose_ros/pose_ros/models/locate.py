@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pose_ros.models.convert import converted_entry
+from pose_ros.models.converted import converted_entry
 from pose_ros.models.fetch import sha256_file
 from pose_ros.models.registry import ModelSpec
 
