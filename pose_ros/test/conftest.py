@@ -48,7 +48,7 @@ def ros():
 @pytest.fixture(scope="session")
 def model_dir() -> Path:
     """The model cache that 'make test' filled (pose-ros-models convert)."""
-    from pose_ros.models.convert import is_converted
+    from pose_ros.models.converted import is_converted
     from pose_ros.models.registry import default_model_dir, model_names, model_spec
 
     directory = default_model_dir()

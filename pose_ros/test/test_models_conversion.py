@@ -9,7 +9,7 @@ import pytest
 
 from pose_ros.api import create_estimator
 from pose_ros.models import posenet_stride
-from pose_ros.models.convert import converted_entry, reference_path
+from pose_ros.models.converted import converted_entry, reference_path
 from pose_ros.models.locate import onnx_model_path
 from pose_ros.models.onnx_graph import match_outputs
 from pose_ros.models.registry import model_names, model_spec

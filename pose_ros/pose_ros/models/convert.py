@@ -10,47 +10,24 @@ import hashlib
 import json
 import sys
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import onnx
 
 from pose_ros.models import onnx_graph, posenet_stride
+from pose_ros.models.converted import (ConversionError, ConvertedModel, is_converted,
+                                       read_manifest, reference_path, write_manifest)
 from pose_ros.models.fetch import FetchError, missing_or_bad, sha256_file
 from pose_ros.models.progress import run_with_heartbeat, say
-from pose_ros.models.registry import (CONVERTED_MANIFEST, ModelSpec, model_spec, source_dir)
+from pose_ros.models.registry import ModelSpec, model_spec, source_dir
 
 HERE = Path(__file__).resolve().parent
 REQUIREMENTS = HERE / "convert_requirements.txt"
 CONVERTER = HERE / "tfjs_to_onnx.py"
 TOLERANCE = 1e-3
 SEED = 20181107  # fixed input of the conversion check
-
-
-class ConversionError(RuntimeError):
-    """The converted model failed one of its checks."""
-
-
-@dataclass
-class ConvertedModel:
-    """One entry of ``converted.json``: what was made, from what, and how it checked out."""
-
-    model: str
-    files: dict[str, str]  # ONNX file name -> SHA-256
-    source_sha256: dict[str, str]
-    input_name: str
-    input_shape: list
-    output_names: list[str]
-    output_shapes: dict[str, list]
-    opset: int
-    max_abs_diff: dict[str, float]
-    tools: dict[str, str] = field(default_factory=dict)
-
-
-def reference_path(model_dir: Path, name: str) -> Path:
-    """The TF.js graph's own input and outputs, kept so the ONNX model can be re-checked."""
-    return model_dir / f"{name}.reference.npz"
 
 
 def conversion_env(model_dir: Path) -> Path:
@@ -67,25 +44,6 @@ def conversion_env(model_dir: Path) -> Path:
                         "-r", str(REQUIREMENTS)], "pip install of the conversion environment")
     stamp.write_text(digest)
     return python
-
-
-def _read_manifest(model_dir: Path) -> dict:
-    path = model_dir / CONVERTED_MANIFEST
-    return json.loads(path.read_text()) if path.exists() else {}
-
-
-def _write_manifest(model_dir: Path, entries: dict) -> None:
-    path = model_dir / CONVERTED_MANIFEST
-    path.write_text(json.dumps(entries, indent=2, sort_keys=True) + "\n")
-
-
-def is_converted(spec: ModelSpec, model_dir: Path) -> bool:
-    """True when every ONNX file of ``spec`` exists, matches its hash and its source."""
-    entry = _read_manifest(model_dir).get(spec.name)
-    if not entry or entry.get("source_sha256") != spec.files:
-        return False
-    return all((model_dir / f).is_file() and sha256_file(model_dir / f) == h
-               for f, h in entry["files"].items())
 
 
 def _session(model: onnx.ModelProto):
@@ -177,7 +135,7 @@ def convert(models: list[str], model_dir: Path, force: bool = False) -> list[str
             raise FetchError(f"{spec.name}: source files {', '.join(bad)} are missing or "
                              f"corrupt in {source_dir(model_dir)}; run 'pose-ros-models fetch'")
     python = conversion_env(model_dir)
-    manifest = _read_manifest(model_dir)
+    manifest = read_manifest(model_dir)
     with tempfile.TemporaryDirectory(prefix="pose_ros_convert_") as tmp:
         jobs = []
         for spec in todo:
@@ -197,9 +155,5 @@ def convert(models: list[str], model_dir: Path, force: bool = False) -> list[str
         for spec, job in zip(todo, jobs):
             entry = _finish(spec, Path(job["onnx"]), Path(job["reference"]), model_dir, tools)
             manifest[spec.name] = asdict(entry)
-            _write_manifest(model_dir, manifest)
+            write_manifest(model_dir, manifest)
     return [s.name for s in todo]
-
-
-def converted_entry(model_dir: Path, name: str) -> dict | None:
-    return _read_manifest(model_dir).get(name)

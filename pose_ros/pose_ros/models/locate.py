@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pose_ros.models.convert import converted_entry
+from pose_ros.models.converted import converted_entry
 from pose_ros.models.fetch import sha256_file
 from pose_ros.models.registry import ModelSpec
 
@@ -19,7 +19,11 @@ def onnx_model_path(spec: ModelSpec, model_dir: Path, output_stride: int | None 
     """The ONNX file of ``spec`` in ``model_dir``, checked against ``converted.json``."""
     filename = spec.onnx_filename(output_stride)
     path = Path(model_dir) / filename
-    fix = f"run 'pose-ros-models --model-dir {model_dir} convert {spec.name}'"
+    command = f"pose-ros-models --model-dir {model_dir}"
+    # A robot that cannot convert gets its models from an archive made elsewhere.
+    or_import = (f", or where nothing can be converted (a robot) '{command} import FILE' "
+                 "with an archive from 'pose-ros-models export'")
+    fix = f"run '{command} convert {spec.name}'{or_import}"
     if not path.is_file():
         raise ModelNotFoundError(f"model file {path} is missing; {fix}")
     require_inside(path, Path(model_dir))
@@ -31,7 +35,8 @@ def onnx_model_path(spec: ModelSpec, model_dir: Path, output_stride: int | None 
         stat = path.stat()
         if _sha256(path, stat.st_size, stat.st_mtime_ns) != expected:
             raise ModelNotFoundError(f"{path} does not match its recorded SHA-256 (truncated "
-                                     f"or modified); {fix} --force")
+                                     f"or modified); run '{command} convert --force {spec.name}'"
+                                     f"{or_import}")
     return path
 
 

@@ -1,0 +1,67 @@
+"""``converted.json``: the record of each converted, verified ONNX file and its SHA-256
+(and the reference outputs it was checked against).
+
+Kept apart from :mod:`convert` so that what only reads or merges the record (the
+node, ``list``, ``import``) works without onnx, which has no rosdep key.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pose_ros.models.fetch import sha256_file
+from pose_ros.models.registry import CONVERTED_MANIFEST, ModelSpec
+
+
+class ConversionError(RuntimeError):
+    """The converted model failed one of its checks."""
+
+
+@dataclass
+class ConvertedModel:
+    """One entry of ``converted.json``: what was made, from what, and how it checked out."""
+
+    model: str
+    files: dict[str, str]  # ONNX file name -> SHA-256
+    source_sha256: dict[str, str]
+    input_name: str
+    input_shape: list
+    output_names: list[str]
+    output_shapes: dict[str, list]
+    opset: int
+    max_abs_diff: dict[str, float]
+    tools: dict[str, str] = field(default_factory=dict)
+
+
+def reference_path(model_dir: Path, name: str) -> Path:
+    """The TF.js graph's own input and outputs, kept so the ONNX model can be re-checked."""
+    return model_dir / f"{name}.reference.npz"
+
+
+def read_manifest(model_dir: Path) -> dict:
+    path = model_dir / CONVERTED_MANIFEST
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def write_manifest(model_dir: Path, entries: dict) -> None:
+    """Replace ``converted.json`` in one step: a reader never sees half a file."""
+    path = model_dir / CONVERTED_MANIFEST
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(json.dumps(entries, indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, path)
+
+
+def is_converted(spec: ModelSpec, model_dir: Path) -> bool:
+    """True when every ONNX file of ``spec`` exists, matches its hash and its source."""
+    entry = read_manifest(model_dir).get(spec.name)
+    if not entry or entry.get("source_sha256") != spec.files:
+        return False
+    return all((model_dir / f).is_file() and sha256_file(model_dir / f) == h
+               for f, h in entry["files"].items())
+
+
+def converted_entry(model_dir: Path, name: str) -> dict | None:
+    return read_manifest(model_dir).get(name)
