@@ -114,8 +114,9 @@ class Receiver:
             if status.name.endswith(self.node_name):
                 self.stages = {kv.key[:-len("_ms_median")]: float(kv.value) for kv in status.values
                                if kv.key.endswith("_ms_median")}
+                # a count the node cannot make reads "unavailable (why)": left out
                 self.counters = {kv.key: int(kv.value) for kv in status.values
-                                 if kv.key.startswith("frames_")}
+                                 if kv.key.startswith("frames_") and kv.value.isdigit()}
 
     def close(self) -> None:
         for sub in self._subs:

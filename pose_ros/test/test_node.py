@@ -161,17 +161,20 @@ def test_valid_change_applies_to_the_next_frame(ros, pose_node, feed, annotated)
     assert len(feed.send(rgb8(annotated.rgb()), 1_700_000_004_000_000_000).persons) == 1
 
 
-def dropped(ros) -> int:
+def dropped(ros) -> tuple[int, int | None]:
     """Frames the node reports dropped in /diagnostics: superseded in its mailbox
-    before inference, or replaced in the middleware's keep-last history."""
+    before inference, and replaced in the middleware's keep-last history (None where
+    rclpy gives no way to count those: Jazzy, Humble)."""
     values = diagnostic_values(ros, "/pose_estimator")
-    return int(values["frames_dropped_superseded"]) + int(values["frames_dropped_transport"])
+    transport = values["frames_dropped_transport"]
+    return (int(values["frames_dropped_superseded"]),
+            None if transport.startswith("unavailable (") else int(transport))
 
 
 def test_a_burst_is_dropped_not_queued(feed, annotated):
     rgb = annotated.rgb()
     feed.send(rgb8(rgb), 1_700_000_009_000_000_000)  # the node knows this publisher now
-    dropped_before = dropped(feed.ros)
+    superseded_before, transport_before = dropped(feed.ros)
     first = 1_700_000_010_000_000_000
     for i in range(100):
         msg = rgb8(rgb)
@@ -189,9 +192,15 @@ def test_a_burst_is_dropped_not_queued(feed, annotated):
     assert _ns(feed.poses[-1]) == last, "frames kept arriving after the newest: a backlog"
     # every frame of the burst is either answered or counted as dropped
     time.sleep(1.1)  # the next diagnostics period
-    reported = dropped(feed.ros) - dropped_before
-    print(f"the node's diagnostics: {reported} frames dropped")
-    assert reported == 100 - len(answered)
+    superseded, transport = dropped(feed.ros)
+    superseded -= superseded_before
+    if transport is None:  # transport losses go uncounted: the mailbox's are a bound
+        print(f"the node's diagnostics: {superseded} frames superseded, transport uncounted")
+        assert superseded <= 100 - len(answered)
+    else:
+        reported = superseded + transport - transport_before
+        print(f"the node's diagnostics: {reported} frames dropped")
+        assert reported == 100 - len(answered)
 
 
 def test_every_encoding_gives_the_same_poses(ros, model_dir, annotated):

@@ -32,6 +32,7 @@ from pose_ros.node.frame_slot import LatestFrame
 from pose_ros.node.image_conversion import ImageError, compressed_to_rgb, image_to_rgb
 from pose_ros.node.parameters import PARAMS, check, descriptor
 from pose_ros.node.qos import LATCHED, camera_qos
+from pose_ros.node.rclpy_features import CALLBACK_GETS_MESSAGE_INFO
 from pose_ros.node.transport_losses import TransportLosses
 
 NODE_NAME = "pose_estimator"
@@ -88,7 +89,7 @@ class PoseNode(Node):
                                  camera_qos("best_effort", 1))
 
         self.slot = LatestFrame()
-        self.transport = TransportLosses()
+        self.transport = TransportLosses(message_info=CALLBACK_GETS_MESSAGE_INFO)
         self.rejected: Counter[str] = Counter()
         self._logged_at: dict[str, float] = {}  # one entry per cause: a fixed, small set
         self.processed = 0
@@ -109,14 +110,20 @@ class PoseNode(Node):
     def _subscribe(self) -> None:
         qos = camera_qos(self.values["qos_reliability"], self.values["qos_depth"])
         compressed = self.values["use_compressed"]
+        if CALLBACK_GETS_MESSAGE_INFO:
+            def on_image(data: bytes, info) -> None:
+                self._on_image(data, compressed)
+                self.transport.observe(info)
+        else:  # rclpy < 3.4 (Humble) calls with the message alone
+            def on_image(data: bytes) -> None:
+                self._on_image(data, compressed)
         # raw: the frame stays serialized until the inference thread reads it in place
         self._image_sub = self.create_subscription(
             CompressedImage if compressed else Image, "image/compressed" if compressed else "image",
-            lambda data, info: self._on_image(data, info, compressed), qos, raw=True)
+            on_image, qos, raw=True)
 
-    def _on_image(self, data: bytes, info, compressed: bool) -> None:
+    def _on_image(self, data: bytes, compressed: bool) -> None:
         self.slot.put((data, compressed, time.monotonic()))
-        self.transport.observe(info)
 
     def _on_camera_info(self, msg: CameraInfo) -> None:
         fx, fy, cx, cy = msg.k[0], msg.k[4], msg.k[2], msg.k[5]
@@ -237,7 +244,7 @@ class PoseNode(Node):
         values = {"model": self.spec.name, "backend": self.estimator.backend_name or "not loaded",
                   "frames_processed": str(self.processed),
                   "frames_dropped_superseded": str(self.slot.dropped),
-                  "frames_dropped_transport": str(self.transport.lost)}
+                  "frames_dropped_transport": self.transport.report()}
         if len(self.done_at) > 1:
             values["rate_hz"] = f"{(len(self.done_at) - 1) / (self.done_at[-1] - self.done_at[0]):.2f}"
         if self.latency_s:
