@@ -54,9 +54,10 @@ def image_to_rgb(msg, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
     if len(msg.data) < step * h:
         raise ImageError("bad_data_length", f"{len(msg.data)} bytes for {h} rows of {step}")
     rows = np.frombuffer(msg.data, np.uint8, count=step * h).reshape(h, step)[:, : w * bpp]
-    if encoding == "mono16":
-        gray16 = rows.view(">u2" if msg.is_bigendian else "<u2").reshape(h, w)
-        return cv2.cvtColor((gray16 >> 8).astype(np.uint8), conversion)
+    if encoding == "mono16":  # 8 of 16 bits: each pixel's high byte, read in place (a
+        # 16-bit .view() of padded rows needs numpy >= 1.23; Ubuntu 22.04 has 1.21)
+        high = rows[:, 0 if msg.is_bigendian else 1::2]
+        return cv2.cvtColor(np.ascontiguousarray(high), conversion)
     pixels = rows.reshape(h, w, bpp) if bpp > 1 else rows.reshape(h, w)
     if conversion is None:
         return pixels
