@@ -97,11 +97,14 @@ models: $(BUILD_STAMP)
 	$(RUN) pose-ros-models convert
 
 # Every distro in turn, each in its own workspace; a distro that fails does not stop
-# the next. The summary names each distro with its counts, then their total.
+# the next; then the inference core on Ubuntu's Python 3.10, numpy and OpenCV. The
+# summary names each leg with its counts, then their total.
 test:
 	@failed=0; for d in $(DISTROS); do \
 		$(MAKE) --no-print-directory test-distro DISTRO=$$d || failed=1; done; \
-	python3 tools/test_summary.py $(foreach d,$(DISTROS),$(d)=.ws/$(d)/pytest.log); \
+	$(MAKE) --no-print-directory test-core-legacy || failed=1; \
+	python3 tools/test_summary.py $(foreach d,$(DISTROS),$(d)=.ws/$(d)/pytest.log) \
+		core-py310=.ws/core-py310/pytest.log; \
 	exit $$failed
 
 test-distro: models
