@@ -12,9 +12,9 @@ import numpy as np
 
 from pose_ros.filters.low_pass import LowPassFilter
 from pose_ros.keypoints import KEYPOINT_INDEX
+from pose_ros.movenet_constants import (BODY_EXPANSION_RATIO, CROP_FILTER_ALPHA,
+                                        MIN_CROP_KEYPOINT_SCORE, TORSO_EXPANSION_RATIO)
 
-MIN_CROP_KEYPOINT_SCORE = 0.2
-CROP_FILTER_ALPHA = 0.9
 TORSO = np.array([KEYPOINT_INDEX[n] for n in
                   ("left_shoulder", "right_shoulder", "left_hip", "right_hip")])
 HIPS = np.array([KEYPOINT_INDEX["left_hip"], KEYPOINT_INDEX["right_hip"]])
@@ -48,7 +48,8 @@ def next_crop_region(xy: np.ndarray, scores: np.ndarray, width: int, height: int
     torso_range = np.abs(yx[TORSO] - center).max(axis=0)
     confident = scores >= MIN_CROP_KEYPOINT_SCORE
     body_range = np.abs(yx[confident] - center).max(axis=0) if confident.any() else np.zeros(2)
-    half = max(torso_range.max() * 1.9, body_range.max() * 1.2)
+    half = max(torso_range.max() * TORSO_EXPANSION_RATIO,
+               body_range.max() * BODY_EXPANSION_RATIO)
     cy, cx = center
     half = min(half, max(cx, width - cx, cy, height - cy))
     if half > max(width, height) / 2:

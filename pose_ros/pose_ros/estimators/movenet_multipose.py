@@ -7,10 +7,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from pose_ros.decoders.movenet import DEFAULT_MIN_POSE_SCORE, decode_multiple_poses
+from pose_ros.decoders.movenet import decode_multiple_poses
 from pose_ros.estimators.base import InputBuffers, PoseEstimator, Prepared
 from pose_ros.filters.keypoint_smoother import DEFAULT_MAX_GAP_S, KeypointSmoother
 from pose_ros.filters.one_euro import OneEuroConfig
+from pose_ros.movenet_constants import (DEFAULT_MIN_POSE_SCORE, MULTIPOSE_DEFAULT_MAX_DIMENSION,
+                                        MULTIPOSE_DIMENSION_DIVISOR)
 from pose_ros.tracking.bounding_box_tracker import BoundingBoxTracker
 from pose_ros.tracking.keypoint_tracker import KeypointTracker
 from pose_ros.tracking.tracker import Tracker
@@ -18,12 +20,11 @@ from pose_ros.transforms import ImageToInput
 from pose_ros.types import Pose
 
 TRACKERS = ("off", "bounding_box", "keypoint")
-DIMENSION_DIVISOR = 32
 
 
 @dataclass(frozen=True)
 class MultiPoseConfig:
-    max_dimension: int = 256  # the reference's MOVENET_MULTIPOSE_DEFAULT_MAX_DIMENSION
+    max_dimension: int = MULTIPOSE_DEFAULT_MAX_DIMENSION
     min_pose_score: float = DEFAULT_MIN_POSE_SCORE
     tracking: str = "bounding_box"
     smoothing: bool = True
@@ -31,8 +32,10 @@ class MultiPoseConfig:
     max_gap_s: float = DEFAULT_MAX_GAP_S
 
     def validate(self) -> None:
-        if self.max_dimension < DIMENSION_DIVISOR or self.max_dimension % DIMENSION_DIVISOR:
-            raise ValueError(f"max_dimension must be a positive multiple of 32, not {self.max_dimension}")
+        divisor = MULTIPOSE_DIMENSION_DIVISOR
+        if self.max_dimension < divisor or self.max_dimension % divisor:
+            raise ValueError(f"max_dimension must be a positive multiple of "
+                             f"{divisor}, not {self.max_dimension}")
         if self.tracking not in TRACKERS:
             raise ValueError(f"tracking must be one of {TRACKERS}, not {self.tracking!r}")
         if not 0.0 <= self.min_pose_score <= 1.0:
@@ -74,8 +77,8 @@ class MoveNetMultiPoseEstimator(PoseEstimator):
             rw, rh = m, max(1, round(m * height / width))
         else:
             rw, rh = max(1, round(m * width / height)), m
-        pw = math.ceil(rw / DIMENSION_DIVISOR) * DIMENSION_DIVISOR
-        ph = math.ceil(rh / DIMENSION_DIVISOR) * DIMENSION_DIVISOR
+        divisor = MULTIPOSE_DIMENSION_DIVISOR
+        pw, ph = (math.ceil(side / divisor) * divisor for side in (rw, rh))
         return ImageToInput.from_box((0.0, 0.0, width * pw / rw, height * ph / rh), pw, ph)
 
     def preprocess(self, image: np.ndarray, timestamp: float | None = None) -> Prepared:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from pose_ros.movenet_constants import BOUNDING_BOX_TRACKER_MIN_SIMILARITY
 from pose_ros.tracking.tracker import Tracker, TrackerConfig
 
-DEFAULT_CONFIG = TrackerConfig(max_tracks=18, max_age_s=1.0, min_similarity=0.15)
+DEFAULT_CONFIG = TrackerConfig(min_similarity=BOUNDING_BOX_TRACKER_MIN_SIMILARITY)
 
 
 class BoundingBoxTracker(Tracker):

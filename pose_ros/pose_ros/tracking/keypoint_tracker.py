@@ -5,17 +5,18 @@ from __future__ import annotations
 import numpy as np
 
 from pose_ros.keypoints import COCO_SIGMAS
+from pose_ros.movenet_constants import (KEYPOINT_TRACKER_CONFIDENCE_THRESHOLD,
+                                        KEYPOINT_TRACKER_MIN_KEYPOINTS,
+                                        KEYPOINT_TRACKER_MIN_SIMILARITY)
 from pose_ros.tracking.tracker import Tracker, TrackerConfig
 
-DEFAULT_CONFIG = TrackerConfig(max_tracks=18, max_age_s=1.0, min_similarity=0.2)
-KEYPOINT_CONFIDENCE_THRESHOLD = 0.3
-MIN_NUMBER_OF_KEYPOINTS = 4
+DEFAULT_CONFIG = TrackerConfig(min_similarity=KEYPOINT_TRACKER_MIN_SIMILARITY)
 
 
 class KeypointTracker(Tracker):
     def __init__(self, config: TrackerConfig = DEFAULT_CONFIG,
-                 keypoint_threshold: float = KEYPOINT_CONFIDENCE_THRESHOLD,
-                 min_keypoints: int = MIN_NUMBER_OF_KEYPOINTS) -> None:
+                 keypoint_threshold: float = KEYPOINT_TRACKER_CONFIDENCE_THRESHOLD,
+                 min_keypoints: int = KEYPOINT_TRACKER_MIN_KEYPOINTS) -> None:
         super().__init__(config)
         self.keypoint_threshold = keypoint_threshold
         self.min_keypoints = min_keypoints

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pose_ros.movenet_constants import TRACKER_MAX_AGE_S, TRACKER_MAX_TRACKS
 from pose_ros.types import Pose
 
 
@@ -27,9 +28,9 @@ class Track:
 
 @dataclass(frozen=True)
 class TrackerConfig:
-    max_tracks: int = 18
-    max_age_s: float = 1.0
-    min_similarity: float = 0.15
+    min_similarity: float
+    max_tracks: int = TRACKER_MAX_TRACKS
+    max_age_s: float = TRACKER_MAX_AGE_S
 
 
 class Tracker(abc.ABC):
