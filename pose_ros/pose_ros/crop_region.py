@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from pose_ros.filters.low_pass import LowPassFilter
 from pose_ros.keypoints import KEYPOINT_INDEX
-from pose_ros.movenet_constants import (BODY_EXPANSION_RATIO, CROP_FILTER_ALPHA,
-                                        MIN_CROP_KEYPOINT_SCORE, TORSO_EXPANSION_RATIO)
+from pose_ros.movenet_constants import (BODY_EXPANSION_RATIO, MIN_CROP_KEYPOINT_SCORE,
+                                        TORSO_EXPANSION_RATIO)
 
 TORSO = np.array([KEYPOINT_INDEX[n] for n in
                   ("left_shoulder", "right_shoulder", "left_hip", "right_hip")])
@@ -56,19 +55,6 @@ def next_crop_region(xy: np.ndarray, scores: np.ndarray, width: int, height: int
         return full_image_region(width, height)
     y0, x0 = cy - half, cx - half
     return np.array([y0 / height, x0 / width, (y0 + 2 * half) / height, (x0 + 2 * half) / width])
-
-
-class CropRegionFilter:
-    """Low-pass filters each edge of successive crop regions (alpha 0.9)."""
-
-    def __init__(self, alpha: float = CROP_FILTER_ALPHA) -> None:
-        self._filter = LowPassFilter(alpha)
-
-    def apply(self, region: np.ndarray) -> np.ndarray:
-        return self._filter.apply(region)
-
-    def reset(self) -> None:
-        self._filter.reset()
 
 
 def region_to_box(region: np.ndarray, width: int, height: int) -> tuple[float, float, float, float]:

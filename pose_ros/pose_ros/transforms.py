@@ -66,14 +66,6 @@ def _apply(m: np.ndarray, xy: np.ndarray) -> np.ndarray:
     return xy @ m[:, :2].T + m[:, 2]
 
 
-def letterbox_box(width: int, height: int) -> tuple[float, float, float, float]:
-    """The square around the whole image, centred: padding on the short sides."""
-    side = max(width, height)
-    x0 = (width - side) / 2.0
-    y0 = (height - side) / 2.0
-    return (x0, y0, x0 + side, y0 + side)
-
-
 def normalized_to_input_pixels(yx: np.ndarray, input_width: int, input_height: int) -> np.ndarray:
     """Model outputs in 0..1 of the input (y, x order) to input pixel centres (x, y)."""
     return np.stack([yx[..., 1] * input_width - 0.5, yx[..., 0] * input_height - 0.5], axis=-1)

@@ -66,6 +66,22 @@ def test_smoother_resets_on_a_time_jump():
     assert np.allclose(s.apply(xy, 1.0), 0.2)       # backwards (bag loop): fresh start
 
 
+def test_pixel_smoothing_does_not_depend_on_the_resolution():
+    """The filter's settings are in 0..1 image units, so the same jitter filmed at twice
+    the resolution is smoothed to exactly twice the pixels."""
+    small, large = KeypointSmoother(), KeypointSmoother()
+    rng = np.random.default_rng(0)
+    base = rng.uniform(100, 400, (NUM_KEYPOINTS, 2))
+    moved = []
+    for i in range(10):
+        xy = base + rng.normal(0, 2, base.shape)  # a still person, 2 px of detector jitter
+        a = small.apply_pixels(xy, 10.0 + i / 30, 640, 480)
+        b = large.apply_pixels(2 * xy, 10.0 + i / 30, 1280, 960)
+        assert np.allclose(b, 2 * a, rtol=1e-5)
+        moved.append(np.abs(a - xy).max())
+    assert max(moved) > 0.1  # it did smooth (not passed the keypoints through)
+
+
 def _pose(x, y, score=0.9):
     xy = np.array([[x, y]] * NUM_KEYPOINTS, np.float32) + np.linspace(0, 60, NUM_KEYPOINTS)[:, None]
     return Pose(xy=xy, scores=np.full(NUM_KEYPOINTS, score, np.float32), score=score)

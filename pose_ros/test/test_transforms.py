@@ -5,11 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from pose_ros.crop_region import full_image_region, region_to_box
 from pose_ros.estimators.movenet_multipose import MoveNetMultiPoseEstimator, MultiPoseConfig
 from pose_ros.estimators.posenet import valid_resolution
-from pose_ros.transforms import ImageToInput, letterbox_box, normalized_to_input_pixels
+from pose_ros.transforms import ImageToInput, normalized_to_input_pixels
 
-BOXES = [(0, 0, 640, 480), letterbox_box(640, 480), letterbox_box(300, 700),
+
+def letterbox(width: int, height: int) -> tuple[float, float, float, float]:
+    """The box MoveNet single-pose reads a still image or first frame through (its
+    ``input_transform`` with no crop yet): the whole image padded to a square."""
+    return region_to_box(full_image_region(width, height), width, height)
+
+
+BOXES = [(0, 0, 640, 480), letterbox(640, 480), letterbox(300, 700),
          (-50.5, 20.25, 400.0, 300.0), (100, 50, 228, 178)]
 
 
@@ -36,7 +44,7 @@ def test_warp_puts_a_pixel_where_to_input_says():
     image = np.zeros((480, 640, 3), np.uint8)
     image[300:304, 400:404] = 255  # a 4x4 dot centred at (401.5, 301.5)
     for flip in (False, True):
-        t = ImageToInput.from_box(letterbox_box(640, 480), 320, 320, flip=flip)
+        t = ImageToInput.from_box(letterbox(640, 480), 320, 320, flip=flip)
         warped = t.warp(image)
         ys, xs = np.nonzero(warped[..., 0] > 100)
         centre = np.array([xs.mean(), ys.mean()])

@@ -99,11 +99,10 @@ class MoveNetMultiPoseEstimator(PoseEstimator):
         return poses
 
     def _smooth(self, poses: list[Pose], timestamp: float, width: int, height: int) -> None:
-        scale = np.array([width, height], dtype=np.float32)
         for pose in poses:
             smoother = self._smoothers.setdefault(
                 pose.track_id, KeypointSmoother(self.config.filter, self.config.max_gap_s))
-            pose.xy = smoother.apply(pose.xy / scale, timestamp) * scale
+            pose.xy = smoother.apply_pixels(pose.xy, timestamp, width, height)
         alive = self._tracker.track_ids()
         for track_id in [t for t in self._smoothers if t not in alive]:
             del self._smoothers[track_id]

@@ -10,7 +10,9 @@ from pose_ros import crop_region
 from pose_ros.decoders.movenet import decode_single_pose
 from pose_ros.estimators.base import InputBuffers, PoseEstimator, Prepared
 from pose_ros.filters.keypoint_smoother import DEFAULT_MAX_GAP_S, KeypointSmoother
+from pose_ros.filters.low_pass import LowPassFilter
 from pose_ros.filters.one_euro import OneEuroConfig
+from pose_ros.movenet_constants import CROP_FILTER_ALPHA
 from pose_ros.output_sanity import is_sane
 from pose_ros.transforms import ImageToInput
 from pose_ros.types import Pose
@@ -36,7 +38,7 @@ class MoveNetSinglePoseEstimator(PoseEstimator):
         self._buffers = InputBuffers()
         self._region: np.ndarray | None = None
         self._image_size: tuple[int, int] | None = None
-        self._crop_filter = crop_region.CropRegionFilter()
+        self._crop_filter = LowPassFilter(CROP_FILTER_ALPHA)  # on each edge of the crop region
         self._smoother = KeypointSmoother(config.filter, config.max_gap_s)
 
     def configure(self, **changes) -> None:
@@ -76,8 +78,7 @@ class MoveNetSinglePoseEstimator(PoseEstimator):
             return [pose]
         if timestamp is not None:
             if self.config.smoothing:
-                scale = np.array([width, height], dtype=np.float32)
-                pose.xy = self._smoother.apply(pose.xy / scale, timestamp) * scale
+                pose.xy = self._smoother.apply_pixels(pose.xy, timestamp, width, height)
             self._region = self._crop_filter.apply(
                 crop_region.next_crop_region(pose.xy, pose.scores, width, height))
         return [pose] if pose.score >= self.config.min_pose_score else []

@@ -33,3 +33,10 @@ class KeypointSmoother:
         if last and (t < last or t - last > self.max_gap_us):
             self.reset()
         return self._filter.apply(xy, t).astype(np.float32)
+
+    def apply_pixels(self, xy: np.ndarray, timestamp_s: float, width: int,
+                     height: int) -> np.ndarray:
+        """:meth:`apply` to keypoints in image pixels: the filter's settings are in 0..1
+        image units, so they are normalised, smoothed and scaled back."""
+        scale = np.array([width, height], dtype=np.float32)
+        return self.apply(xy / scale, timestamp_s) * scale
