@@ -35,8 +35,8 @@ from pathlib import Path
 from pose_ros.models.converted import (is_converted, read_manifest, reference_path,
                                        write_manifest)
 from pose_ros.models.fetch import CHUNK, sha256_file
-from pose_ros.models.progress import say
 from pose_ros.models.registry import CONVERTED_MANIFEST, model_names, model_spec
+from pose_ros.progress_bar import say
 
 ARCHIVE_MANIFEST = "archive.json"
 FORMAT = "pose_ros-model-archive"

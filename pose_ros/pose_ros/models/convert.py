@@ -20,8 +20,8 @@ from pose_ros.models import onnx_graph, posenet_stride
 from pose_ros.models.converted import (ConversionError, ConvertedModel, is_converted,
                                        read_manifest, reference_path, write_manifest)
 from pose_ros.models.fetch import FetchError, missing_or_bad, sha256_file
-from pose_ros.models.progress import run_with_heartbeat, say
 from pose_ros.models.registry import ModelSpec, model_spec, source_dir
+from pose_ros.progress_bar import run_with_heartbeat, say
 
 HERE = Path(__file__).resolve().parent
 REQUIREMENTS = HERE / "convert_requirements.txt"

@@ -14,8 +14,8 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from pose_ros.models.progress import run_with_heartbeat, say
 from pose_ros.models.registry import ModelSpec, model_spec, source_dir, source_package
+from pose_ros.progress_bar import run_with_heartbeat, say
 
 CHUNK = 1 << 20
 
