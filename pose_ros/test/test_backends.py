@@ -8,6 +8,7 @@ import pytest
 from pose_ros.backends import choose_backend, create_backend
 from pose_ros.backends.onnxruntime_backend import OnnxRuntimeBackend
 from pose_ros.backends.tensorrt_backend import tensorrt_available
+from pose_ros.model_files import require_inside
 from pose_ros.models.locate import ModelNotFoundError, onnx_model_path
 from pose_ros.models.registry import model_spec
 
@@ -46,6 +47,20 @@ def test_modified_model_is_refused(model_dir, tmp_path):
         f.truncate(1000)
     with pytest.raises(ModelNotFoundError, match="does not match its recorded SHA-256"):
         onnx_model_path(spec, tmp_path)
+
+
+
+def test_an_engine_linked_from_outside_its_directory_is_refused(tmp_path):
+    """The check the TensorRT backend makes before it loads a cached engine (code)."""
+    engines, elsewhere = tmp_path / "engines", tmp_path / "elsewhere"
+    engines.mkdir()
+    elsewhere.mkdir()
+    (elsewhere / "m.engine").write_bytes(b"not ours")
+    (engines / "m.engine").symlink_to(elsewhere / "m.engine")
+    (engines / "own.engine").write_bytes(b"ours")
+    assert require_inside(engines / "own.engine", engines) == engines / "own.engine"
+    with pytest.raises(ModelNotFoundError, match="outside the model directory"):
+        require_inside(engines / "m.engine", engines)
 
 
 @pytest.mark.skipif(not TRT_OK, reason=f"TensorRT cannot run here: {TRT_WHY}")

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from pose_ros.backends.base import Backend, TensorInfo
-from pose_ros.models.locate import require_inside
+from pose_ros.model_files import require_inside
 from pose_ros.progress_bar import say
 
 PRECISIONS = ("fp32", "fp16")

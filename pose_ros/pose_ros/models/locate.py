@@ -5,13 +5,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from pose_ros.model_files import ModelNotFoundError, require_inside
 from pose_ros.models.converted import converted_entry
 from pose_ros.models.fetch import sha256_file
 from pose_ros.models.registry import ModelSpec
-
-
-class ModelNotFoundError(FileNotFoundError):
-    """A model file is missing, or is not the file its conversion recorded."""
 
 
 def onnx_model_path(spec: ModelSpec, model_dir: Path, output_stride: int | None = None,
@@ -37,15 +34,6 @@ def onnx_model_path(spec: ModelSpec, model_dir: Path, output_stride: int | None 
             raise ModelNotFoundError(f"{path} does not match its recorded SHA-256 (truncated "
                                      f"or modified); run '{command} convert --force {spec.name}'"
                                      f"{or_import}")
-    return path
-
-
-def require_inside(path: Path, directory: Path) -> Path:
-    """``path`` itself, if it really lies in ``directory``: a model or engine reached
-    through a link to somewhere else is refused (an engine is executable code)."""
-    if not path.resolve().is_relative_to(directory.resolve()):
-        raise ModelNotFoundError(f"{path} resolves to {path.resolve()}, outside the model "
-                                 f"directory {directory}; models are only loaded from there")
     return path
 
 
