@@ -3,10 +3,18 @@
     from pose_ros.api import create_estimator
     estimator = create_estimator("movenet_lightning", backend="auto")
     poses = estimator.estimate(rgb_image, timestamp)
+
+and posenet 1.x's one-call functions, ``estimate_single_pose`` and
+``estimate_multiple_poses``. Without an ``estimator`` they share one, made on first
+use and kept per (model, backend, model_dir), so a loop over images loads the model
+once; :func:`close_cached_estimators` frees them. A cache rather than a context
+manager keeps posenet's one-line calls one line. The estimators are not thread-safe:
+threads use their own from :func:`create_estimator`.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import fields
 from pathlib import Path
 
@@ -16,6 +24,10 @@ from pose_ros.estimators import FAMILIES, PoseEstimator, PoseNetEstimator
 from pose_ros.estimators.base import backend_factory
 from pose_ros.models.registry import default_model_dir, model_spec
 from pose_ros.types import Pose
+
+POSENET_MODEL = "posenet_mobilenet"
+_cache: dict[tuple[str, str, Path], PoseEstimator] = {}
+_cache_lock = threading.Lock()
 
 
 def create_estimator(model: str = "movenet_lightning", backend: str = "auto",
@@ -35,24 +47,50 @@ def create_estimator(model: str = "movenet_lightning", backend: str = "auto",
     return cls(spec, directory, make, config_cls(**options))
 
 
-def _posenet(estimator: PoseNetEstimator | None, **kwargs) -> PoseNetEstimator:
-    return estimator if estimator is not None else create_estimator("posenet_mobilenet", **kwargs)
+def cached_estimator(model: str, backend: str = "auto",
+                     model_dir: Path | str | None = None) -> PoseEstimator:
+    """The shared estimator of ``model`` on ``backend`` from ``model_dir`` (made once)."""
+    directory = (Path(model_dir) if model_dir else default_model_dir()).resolve()
+    key = (model, backend, directory)
+    with _cache_lock:
+        if key not in _cache:
+            _cache[key] = create_estimator(model, backend, directory)
+        return _cache[key]
+
+
+def close_cached_estimators() -> None:
+    """Close the shared estimators (their model sessions); later calls make new ones."""
+    with _cache_lock:
+        for estimator in _cache.values():
+            estimator.close()
+        _cache.clear()
+
+
+def _posenet(estimator: PoseNetEstimator | None, backend: str,
+             model_dir: Path | str | None) -> PoseNetEstimator:
+    if estimator is not None:
+        return estimator
+    shared = cached_estimator(POSENET_MODEL, backend, model_dir)
+    assert isinstance(shared, PoseNetEstimator)  # the registry's family for POSENET_MODEL
+    return shared
 
 
 def estimate_single_pose(image: np.ndarray, image_scale_factor: float = 0.5,
                          flip_horizontal: bool = False, output_stride: int = 16,
-                         estimator: PoseNetEstimator | None = None) -> Pose:
+                         estimator: PoseNetEstimator | None = None, *, backend: str = "auto",
+                         model_dir: Path | str | None = None) -> Pose:
     """PoseNet single-pose estimation with posenet 1.x's parameters."""
-    return _posenet(estimator).estimate_single_pose(image, image_scale_factor,
-                                                    flip_horizontal, output_stride)
+    return _posenet(estimator, backend, model_dir).estimate_single_pose(
+        image, image_scale_factor, flip_horizontal, output_stride)
 
 
 def estimate_multiple_poses(image: np.ndarray, image_scale_factor: float = 0.5,
                             flip_horizontal: bool = False, output_stride: int = 16,
                             max_pose_detections: int = 5, score_threshold: float = 0.5,
                             nms_radius: float = 20.0,
-                            estimator: PoseNetEstimator | None = None) -> list[Pose]:
+                            estimator: PoseNetEstimator | None = None, *, backend: str = "auto",
+                            model_dir: Path | str | None = None) -> list[Pose]:
     """PoseNet multi-pose estimation with posenet 1.x's parameters."""
-    return _posenet(estimator).estimate_multiple_poses(
+    return _posenet(estimator, backend, model_dir).estimate_multiple_poses(
         image, image_scale_factor, flip_horizontal, output_stride, max_pose_detections,
         score_threshold, nms_radius)

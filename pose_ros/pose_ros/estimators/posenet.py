@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -94,20 +96,31 @@ class PoseNetEstimator(PoseEstimator):
                     timestamp: float | None = None) -> list[Pose]:
         return self._to_image(self.decode(outputs), prepared.transform)
 
+    @contextmanager
+    def _options(self, **changes) -> Iterator[None]:
+        """``changes`` for one call only: validated and applied, and the configuration
+        restored afterwards, even on error (a call's options never reach the next)."""
+        saved = self.config
+        self.configure(**changes)
+        try:
+            yield
+        finally:
+            self.config = saved
+
     def estimate_single_pose(self, image: np.ndarray, image_scale_factor: float = 0.5,
                              flip_horizontal: bool = False, output_stride: int = 16) -> Pose:
-        """posenet 1.x ``estimateSinglePose``, parameters by name."""
-        self.configure(decoding="single", image_scale_factor=image_scale_factor,
-                       flip_horizontal=flip_horizontal, output_stride=output_stride)
-        return self.estimate(image)[0]
+        """posenet 1.x ``estimateSinglePose``, parameters by name, for this call only."""
+        with self._options(decoding="single", image_scale_factor=image_scale_factor,
+                           flip_horizontal=flip_horizontal, output_stride=output_stride):
+            return self.estimate(image)[0]
 
     def estimate_multiple_poses(self, image: np.ndarray, image_scale_factor: float = 0.5,
                                 flip_horizontal: bool = False, output_stride: int = 16,
                                 max_pose_detections: int = 5, score_threshold: float = 0.5,
                                 nms_radius: float = 20.0) -> list[Pose]:
-        """posenet 1.x ``estimateMultiplePoses``, parameters by name."""
-        self.configure(decoding="multi", image_scale_factor=image_scale_factor,
-                       flip_horizontal=flip_horizontal, output_stride=output_stride,
-                       max_pose_detections=max_pose_detections,
-                       score_threshold=score_threshold, nms_radius=nms_radius)
-        return self.estimate(image)
+        """posenet 1.x ``estimateMultiplePoses``, parameters by name, for this call only."""
+        with self._options(decoding="multi", image_scale_factor=image_scale_factor,
+                           flip_horizontal=flip_horizontal, output_stride=output_stride,
+                           max_pose_detections=max_pose_detections,
+                           score_threshold=score_threshold, nms_radius=nms_radius):
+            return self.estimate(image)
