@@ -3,6 +3,8 @@ gives a well-formed RGB image or refuses the frame with a cause, never anything 
 
 from __future__ import annotations
 
+import tracemalloc
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -43,8 +45,25 @@ def test_any_image_message_converts_or_is_refused(height, width, encoding, step_
 @settings(max_examples=50, deadline=None)
 @given(height=st.sampled_from([0, 1, 2**16, 2**31 - 1]), width=st.sampled_from([0, 1, 2**16]))
 def test_huge_or_zero_dimensions_are_refused_before_any_allocation(height, width):
-    converts_or_refuses(Image(height=height, width=width, encoding="rgb8", step=width * 3,
-                              data=b"\0" * 64))
+    """Refused from the header alone: the refusal allocates a few kB at most (tracemalloc
+    sees numpy's buffers too), never the h x w x 3 bytes the header claims."""
+    max_pixels = 1 << 20
+    msg = Image(height=height, width=width, encoding="rgb8", step=width * 3, data=b"\0" * 64)
+    tracemalloc.start()
+    try:
+        image_to_rgb(msg, max_pixels)
+    except ImageError as e:
+        cause = e.cause
+    else:
+        cause = None
+    finally:
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    if height * width == 0 or height * width > max_pixels:
+        assert cause == ("empty_image" if height * width == 0 else "too_large")
+        assert peak < 64 * 1024, f"refusing {width}x{height} allocated {peak} bytes"
+    else:  # small enough to look at: refused for its 64 bytes of data, or converted
+        converts_or_refuses(msg, max_pixels)
 
 
 @settings(max_examples=300, deadline=None)
