@@ -95,14 +95,16 @@ class MoveNetMultiPoseEstimator(PoseEstimator):
         if timestamp is not None and self._tracker is not None:
             self._tracker.apply(poses, timestamp, prepared.width, prepared.height)
             if self.config.smoothing:
-                self._smooth(poses, timestamp, prepared.width, prepared.height)
+                self._smooth(poses, timestamp, prepared.width, prepared.height,
+                             self._tracker.track_ids())
         return poses
 
-    def _smooth(self, poses: list[Pose], timestamp: float, width: int, height: int) -> None:
+    def _smooth(self, poses: list[Pose], timestamp: float, width: int, height: int,
+                alive: set[int]) -> None:
+        """One smoother per track; those of tracks no longer ``alive`` are dropped."""
         for pose in poses:
             smoother = self._smoothers.setdefault(
                 pose.track_id, KeypointSmoother(self.config.filter, self.config.max_gap_s))
             pose.xy = smoother.apply_pixels(pose.xy, timestamp, width, height)
-        alive = self._tracker.track_ids()
         for track_id in [t for t in self._smoothers if t not in alive]:
             del self._smoothers[track_id]
