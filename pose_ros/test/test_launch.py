@@ -128,6 +128,8 @@ def assert_stopped_cleanly(launch: Launch, out: str) -> None:
     left = launch.left()
     assert not left, f"left running after Ctrl-C: {[p.cmdline() for p in left]}\n{out}"
     assert launch.proc.returncode == 0, f"ros2 launch exited {launch.proc.returncode}:\n{out}"
+    # launch took the Ctrl-C too, and sent its own SIGINT: the node had two
+    assert "user interrupted with ctrl-c (SIGINT)" in out, out
     assert "[pose_node-1]: process has finished cleanly" in out, out
     broken = [s for s in BROKEN_STOP if s in out]
     assert not broken, f"{broken} in the output of the stop:\n{out}"
