@@ -2,18 +2,29 @@
 
     ros2 launch pose_ros pose.launch.py image:=/camera/image_raw model:=movenet_thunder
 
-Runs exactly: pose_node --ros-args --params-file <params> -p model:=.. -p backend:=..
--r image:=<image> -r camera_info:=<camera_info>
+Runs: pose_node --ros-args --params-file <params_file> [-p model:=..] [-p backend:=..]
+[-p threads:=..] -r image:=<image> -r camera_info:=<camera_info>
+model, backend and threads override the params file only when given. The launch ends
+with the node, and fails (exit code 1) when the node fails.
 """
 
 import os
 
+from ament_index_python.packages import PackageNotFoundError, get_package_prefix
 from ament_index_python.packages import get_package_share_directory
-from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, SetEnvironmentVariable
+from launch import LaunchContext, LaunchDescription
+from launch.actions import DeclareLaunchArgument, OpaqueFunction, SetEnvironmentVariable
 from launch.conditions import IfCondition
+from launch.logging import get_logger
 from launch.substitutions import EnvironmentVariable, LaunchConfiguration
 from launch_ros.actions import Node
+
+from pose_ros.node.launch_exits import end_launch
+from pose_ros.node.parameters import BY_NAME
+
+# launch arguments that set the node parameter of the same name; empty (the default)
+# leaves the params file's value
+OVERRIDES = ("model", "backend", "threads")
 
 
 def generate_launch_description():
@@ -24,24 +35,56 @@ def generate_launch_description():
         "FASTDDS_DEFAULT_PROFILES_FILE",
         default_value=os.path.join(share, "config", "fastdds_large_images.xml")))
     args = [
-        DeclareLaunchArgument("image", default_value="/camera/image_raw"),
-        DeclareLaunchArgument("camera_info", default_value="/camera/camera_info"),
+        DeclareLaunchArgument("image", default_value="/camera/image_raw",
+                              description="camera topic (sensor_msgs/Image; with the "
+                                          "use_compressed parameter, <image>/compressed)"),
+        DeclareLaunchArgument("camera_info", default_value="/camera/camera_info",
+                              description="camera_info topic (optional: places the markers)"),
         DeclareLaunchArgument("params_file",
-                              default_value=os.path.join(share, "config", "pose_ros.yaml")),
-        DeclareLaunchArgument("model", default_value="movenet_lightning"),
-        DeclareLaunchArgument("backend", default_value="auto"),
-        DeclareLaunchArgument("rviz", default_value="false"),
+                              default_value=os.path.join(share, "config", "pose_ros.yaml"),
+                              description="node parameters (YAML: pose_estimator: "
+                                          "ros__parameters:)"),
+        *(DeclareLaunchArgument(name, default_value="", description=_override_description(name))
+          for name in OVERRIDES),
+        DeclareLaunchArgument("rviz", default_value="false",
+                              description="also start RViz with config/pose.rviz, "
+                                          "where rviz2 is installed"),
     ]
-    node = Node(
+    return LaunchDescription(args + [
+        dds_profile,
+        OpaqueFunction(function=_pose_node),
+        OpaqueFunction(function=_rviz, args=[os.path.join(share, "config", "pose.rviz")],
+                       condition=IfCondition(LaunchConfiguration("rviz"))),
+    ])
+
+
+def _override_description(name: str) -> str:
+    p = BY_NAME[name]
+    choices = f": {' | '.join(map(str, p.choices))}" if p.choices else ""
+    return f"{p.description}{choices}; empty: the params_file value"
+
+
+def _pose_node(context: LaunchContext) -> list:
+    overrides = {name: LaunchConfiguration(name) for name in OVERRIDES
+                 if LaunchConfiguration(name).perform(context)}
+    return [Node(
         package="pose_ros", executable="pose_node", name="pose_estimator", output="screen",
-        parameters=[LaunchConfiguration("params_file"),
-                    {"model": LaunchConfiguration("model"),
-                     "backend": LaunchConfiguration("backend")}],
+        parameters=[LaunchConfiguration("params_file"), overrides],
         remappings=[("image", LaunchConfiguration("image")),
                     ("image/compressed", [LaunchConfiguration("image"), "/compressed"]),
                     ("camera_info", LaunchConfiguration("camera_info"))],
-    )
-    rviz = Node(package="rviz2", executable="rviz2", output="screen",
-                arguments=["-d", os.path.join(share, "config", "pose.rviz")],
-                condition=IfCondition(LaunchConfiguration("rviz")))
-    return LaunchDescription(args + [dds_profile, node, rviz])
+        on_exit=end_launch,
+    )]
+
+
+def _rviz(context: LaunchContext, rviz_config: str) -> list:
+    # headless robots have no rviz2: the node runs all the same
+    try:
+        get_package_prefix("rviz2")
+    except PackageNotFoundError:
+        get_logger("pose.launch").warning(
+            "rviz:=true, but rviz2 is not installed (apt install ros-$ROS_DISTRO-rviz2): "
+            "starting the node without RViz")
+        return []
+    return [Node(package="rviz2", executable="rviz2", output="screen",
+                 arguments=["-d", rviz_config])]

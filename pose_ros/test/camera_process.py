@@ -1,7 +1,8 @@
-"""A camera in its own process for the lifecycle tests: one real photo published
-as rgb8 at 10 Hz on /robust/image, stamped with the time of sending, until killed.
+"""A camera in its own process for the lifecycle and launch tests: one real photo
+published as rgb8 at 10 Hz on TOPIC (default /robust/image), stamped with the time of
+sending, until killed.
 
-    python -m camera_process PHOTO
+    python -m camera_process PHOTO [TOPIC]
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ def main() -> int:
     msg.header.frame_id = "camera_optical_frame"
     rclpy.init()
     node = rclpy.create_node("robust_camera")
-    pub = node.create_publisher(Image, "/robust/image",
+    topic = sys.argv[2] if len(sys.argv) > 2 else "/robust/image"
+    pub = node.create_publisher(Image, topic,
                                 QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE))
     while True:
         msg.header.stamp.sec, msg.header.stamp.nanosec = divmod(time.time_ns(), 10**9)

@@ -19,15 +19,17 @@ TEST_DIR = Path(__file__).resolve().parent
 SHARED_MEMORY = Path("/dev/shm")
 
 
-def spawn(args: list[str]) -> subprocess.Popen:
+def spawn(args: list[str], cwd: Path | None = None, new_session: bool = False) -> subprocess.Popen:
     """Start a process in the test's environment, output captured for failures.
 
     The test folder joins PYTHONPATH so helper modules here run with ``-m``.
+    ``new_session``: in a session and process group of its own, as a terminal runs a
+    command (a Ctrl-C then reaches the group, and nothing else).
     """
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TEST_DIR), env.get("PYTHONPATH")]))
     return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env=env)
+                            env=env, cwd=cwd, start_new_session=new_session)
 
 
 def spawn_python(module: str, *args: str) -> subprocess.Popen:

@@ -107,6 +107,9 @@ def ros_node(name: str):
     """rclpy initialised for one node, shut down on exit (Ctrl-C ends quietly)."""
     import rclpy
 
+    from pose_ros.stop_signals import interrupt_once
+
+    interrupt_once()  # a second Ctrl-C (ros2 launch forwards one) must not break the stop
     rclpy.init(args=sys.argv)
     node = rclpy.create_node(name)
     try:

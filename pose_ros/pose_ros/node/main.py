@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import sys
 
-import rclpy
-from rclpy.exceptions import ParameterException
-from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from pose_ros.stop_signals import interrupt_once
 
 
 def main(argv: list[str] | None = None) -> int:
-    from pose_ros.frame_buffers import reuse_frame_buffers
-    from pose_ros.models.locate import ModelNotFoundError
-    from pose_ros.node.pose_node import PoseNode
+    # first of all: a Ctrl-C from here on stops the node quietly however far it got
+    # (loading takes a second), and the second one that ros2 launch sends cannot
+    # break the stop
+    interrupt_once()
+    try:
+        import rclpy
+        from rclpy.exceptions import ParameterException
+        from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+
+        from pose_ros.frame_buffers import reuse_frame_buffers
+        from pose_ros.models.locate import ModelNotFoundError
+        from pose_ros.node.pose_node import PoseNode
+    except KeyboardInterrupt:
+        return 0
 
     reuse_frame_buffers()  # before the middleware allocates its first frame
     rclpy.init(args=sys.argv if argv is None else argv)
@@ -31,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pose_node: error: {e}", file=sys.stderr)
         return 1
     except Exception:
-        # SIGTERM while the node was still starting (warming up its model) shuts the
+        # a signal while the node was still starting (warming up its model) shuts the
         # context down under it; the failure that follows is the stop, not an error
         if rclpy.ok():
             raise

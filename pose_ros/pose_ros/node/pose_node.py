@@ -172,6 +172,8 @@ class PoseNode(Node):
                 self._apply_pending()
                 self._process(*item)
             except Exception as e:  # one bad frame must never stop the inference thread
+                if not self.context.ok():
+                    return  # a stop signal shut the context down under this frame
                 self._reject("frame_error", f"{type(e).__name__}: {e}", what="frame failed",
                              error=True)
 
