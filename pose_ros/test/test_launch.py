@@ -28,7 +28,8 @@ from pose_ros_msgs.msg import PersonArray
 from conftest import REPO_ROOT
 from ros_helpers import receive, reliable, spawn, spawn_python, stop
 
-README = REPO_ROOT / "README.md"
+# the documents whose command lines the tests run: the README and the replay guide
+DOCS = (REPO_ROOT / "README.md", REPO_ROOT / "docs" / "evaluation.md")
 PHOTO = "video/pose.jpg"  # one person
 VIDEO = "video/pose_squats.mp4"
 CAMERA_TOPIC = "/camera/image_raw"  # the README's image:=
@@ -39,11 +40,12 @@ BROKEN_STOP = ("Traceback", "KeyboardInterrupt", "terminate called", "process ha
 
 
 def readme_command(start: str) -> list[str]:
-    """The README's command line that starts with ``start``, without its comment."""
-    for line in README.read_text().splitlines():
-        if line.startswith(start):
-            return shlex.split(line, comments=True)
-    pytest.fail(f"README.md has no command line starting with {start!r}")
+    """The documented command line that starts with ``start``, without its comment."""
+    for doc in DOCS:
+        for line in doc.read_text().splitlines():
+            if line.startswith(start):
+                return shlex.split(line, comments=True)
+    pytest.fail(f"no command line starting with {start!r} in {[d.name for d in DOCS]}")
 
 
 @dataclass
