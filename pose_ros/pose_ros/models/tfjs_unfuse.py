@@ -1,12 +1,13 @@
 """Split the fused convolutions of a TF.js graph model back into plain TensorFlow ops.
 
 TF.js exports ``_FusedConv2D`` and ``FusedDepthwiseConv2dNative`` (convolution,
-bias and activation in one node). TensorFlow has a generic CPU kernel for neither
-fused depthwise form: only its oneDNN kernels run them, and TensorFlow enables
-oneDNN by default only on CPUs with AVX512_VNNI, BF16 or AMX. Elsewhere the
-reference run dies with "Missing 0-th output". ``Conv2D``,
-``DepthwiseConv2dNative``, ``BiasAdd`` and the activations have kernels on every
-CPU, and TensorFlow re-fuses them itself where it can.
+bias and activation in one node). TensorFlow has no generic CPU kernel for the
+fused depthwise convolution: only oneDNN runs it, and TensorFlow enables oneDNN
+by default only on CPUs with AVX512_VNNI, BF16 or AMX. Elsewhere the reference
+run dies with "Missing 0-th output". ``Conv2D``, ``DepthwiseConv2dNative``,
+``BiasAdd`` and the activations have kernels on every CPU, and TensorFlow
+re-fuses them itself where it can. Both fused forms are split, so that every
+consumer of the graph sees plain ops only.
 
 Pure dictionary work on the parsed ``model.json`` (no TensorFlow import), so the
 TF.js -> ONNX converter, a future TF.js -> TFLite converter and the tests share it.
