@@ -6,8 +6,8 @@ never in the node's: it imports nothing from pose_ros. Invoked by
 file lists jobs ``{"model_json", "onnx", "reference", "input_shape", "seed"}``.
 
 For each job it
-1. splits the fused convolutions into plain ops (``tfjs_unfuse``: TensorFlow has
-   no kernel for them on CPUs without oneDNN) and adds the attribute that these
+1. splits the fused convolutions into plain ops (``tfjs_unfuse``: without oneDNN
+   TensorFlow has no kernel for the fused depthwise one) and adds the attribute that these
    older graph files lack and TensorFlow now requires (``index_type`` on ``TopKV2``);
 2. converts that graph with tf2onnx (opset 17);
 3. runs that same graph in TensorFlow on a fixed input and saves input and
@@ -31,7 +31,7 @@ import tensorflow as tf
 from google.protobuf.json_format import ParseDict
 from tensorflow.core.framework import graph_pb2
 from tf2onnx import tfjs_utils
-from tfjs_unfuse import split_fused_ops
+from tfjs_unfuse import UnsupportedFusionError, split_fused_ops
 
 OPSET = 17
 
@@ -121,7 +121,7 @@ def main() -> int:
         except subprocess.CalledProcessError as e:
             print(f"tf2onnx failed on {job['model_json']}:\n{e.stderr[-3000:]}", file=sys.stderr)
             return 1
-        except ValueError as e:  # tfjs_unfuse.UnsupportedFusionError
+        except UnsupportedFusionError as e:
             print(f"cannot convert {job['model_json']}: {e}", file=sys.stderr)
             return 1
     print(json.dumps({"tensorflow": tf.__version__, "tf2onnx": __import__("tf2onnx").__version__,
