@@ -13,9 +13,9 @@ import sys
 import pytest
 
 from conftest import REPO_ROOT
-from pose_ros.models.convert import REQUIREMENTS
 
 CHECK = REPO_ROOT / "tools" / "check_requirement_wheels.py"
+REQUIREMENTS = REPO_ROOT / "pose_ros" / "pose_ros" / "models" / "convert_requirements.txt"
 
 
 def _load_check():
