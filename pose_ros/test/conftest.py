@@ -29,6 +29,8 @@ NOT_IN_CORE_LEG = {
         "test_properties.py", "test_rclpy_compat.py", "test_robustness.py", "test_soak.py"],
         _ROS),
     "test_models_conversion.py": "onnx, a conversion tool a robot does not install",
+    "test_convert_requirements.py": "the conversion environment, not the core (asks the "
+                                    "package index; the distro legs run it)",
 }
 
 

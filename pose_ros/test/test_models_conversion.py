@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import onnx
 import onnxruntime as ort
@@ -9,10 +11,11 @@ import pytest
 
 from pose_ros.api import create_estimator
 from pose_ros.models import posenet_stride
-from pose_ros.models.converted import converted_entry, reference_path
+from pose_ros.models.convert import convert, default_conversion_venv
+from pose_ros.models.converted import converted_entry, is_converted, reference_path
 from pose_ros.models.locate import onnx_model_path
 from pose_ros.models.onnx_graph import match_outputs
-from pose_ros.models.registry import model_names, model_spec
+from pose_ros.models.registry import model_names, model_spec, source_dir
 
 TOLERANCE = 1e-3
 
@@ -43,6 +46,24 @@ def test_onnx_matches_the_tfjs_graph(model_dir, name):
         assert diff.max() < TOLERANCE, f"{name}:{out_name} differs by {diff.max():.2e}"
     print(f"{name}: max |ONNX - TF.js| = "
           + ", ".join(f"{k} {v:.1e}" for k, v in converted_entry(model_dir, name)["max_abs_diff"].items()))
+
+
+def test_conversion_verifies_with_tensorflow_onednn_off(model_dir, tmp_path, monkeypatch):
+    """Without oneDNN (TensorFlow's default on CPUs lacking AVX512_VNNI, BF16 and AMX)
+    TensorFlow has no kernel for TF.js's fused depthwise convolution, and the reference
+    run died. A real conversion of Lightning, TensorFlow check included, in a fresh
+    model directory; the conversion environment is the one 'make models' made."""
+    spec = model_spec("movenet_lightning")
+    fresh = tmp_path / "models"
+    source_dir(fresh).mkdir(parents=True)
+    for name in spec.files:
+        shutil.copy(source_dir(model_dir) / name, source_dir(fresh) / name)
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")  # inherited by the conversion process
+    assert convert([spec.name], fresh, venv=default_conversion_venv(model_dir)) == [spec.name]
+    assert is_converted(spec, fresh)
+    diffs = converted_entry(fresh, spec.name)["max_abs_diff"]
+    assert list(diffs) == ["keypoints"], "the check against TensorFlow did not run"
+    assert diffs["keypoints"] < TOLERANCE
 
 
 def test_stride16_rewrite_is_the_original_graph(model_dir):

@@ -30,9 +30,14 @@ TOLERANCE = 1e-3
 SEED = 20181107  # fixed input of the conversion check
 
 
-def conversion_env(model_dir: Path) -> Path:
-    """The conversion environment's Python, created or updated when needed."""
-    env = model_dir.parent / "convert-venv"
+def default_conversion_venv(model_dir: Path) -> Path:
+    """Where the conversion environment of ``model_dir`` lives: beside it, shared by
+    every clone that uses this model directory."""
+    return model_dir.parent / "convert-venv"
+
+
+def conversion_env(env: Path) -> Path:
+    """The Python of the conversion environment ``env``, created or updated when needed."""
     python = env / "bin" / "python"
     stamp = env / ".requirements.sha256"
     digest = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
@@ -122,8 +127,12 @@ def _finish(spec: ModelSpec, raw_onnx: Path, reference_npz: Path, model_dir: Pat
         opset=int(tools.get("opset", 0)), max_abs_diff=all_diffs, tools=tools)
 
 
-def convert(models: list[str], model_dir: Path, force: bool = False) -> list[str]:
-    """Convert and verify ``models`` into ``model_dir``; returns those (re)converted."""
+def convert(models: list[str], model_dir: Path, force: bool = False,
+            venv: Path | None = None) -> list[str]:
+    """Convert and verify ``models`` into ``model_dir``; returns those (re)converted.
+
+    ``venv``: the conversion environment to use (default: beside ``model_dir``).
+    """
     specs = [model_spec(m) for m in models]
     todo = [s for s in specs if force or not is_converted(s, model_dir)]
     if not todo:
@@ -134,7 +143,7 @@ def convert(models: list[str], model_dir: Path, force: bool = False) -> list[str
         if bad:
             raise FetchError(f"{spec.name}: source files {', '.join(bad)} are missing or "
                              f"corrupt in {source_dir(model_dir)}; run 'pose-ros-models fetch'")
-    python = conversion_env(model_dir)
+    python = conversion_env(venv or default_conversion_venv(model_dir))
     manifest = read_manifest(model_dir)
     with tempfile.TemporaryDirectory(prefix="pose_ros_convert_") as tmp:
         jobs = []

@@ -6,11 +6,15 @@ never in the node's: it imports nothing from pose_ros. Invoked by
 file lists jobs ``{"model_json", "onnx", "reference", "input_shape", "seed"}``.
 
 For each job it
-1. adds the attributes that these older graph files lack and TensorFlow now
-   requires (``TArgs`` on fused convolutions, ``index_type`` on ``TopKV2``);
-2. converts with tf2onnx (opset 17);
-3. runs the TF.js graph itself in TensorFlow on a fixed input and saves input and
-   outputs (``.npz``), so the ONNX model can be checked against the original.
+1. splits the fused convolutions into plain ops (``tfjs_unfuse``: without oneDNN
+   TensorFlow has no kernel for the fused depthwise one) and adds the attribute that these
+   older graph files lack and TensorFlow now requires (``index_type`` on ``TopKV2``);
+2. converts that graph with tf2onnx (opset 17);
+3. runs that same graph in TensorFlow on a fixed input and saves input and
+   outputs (``.npz``), so the ONNX model can be checked against TensorFlow's.
+
+``tfjs_unfuse`` is imported as this script's neighbour (the script's folder is on
+``sys.path``), not through the ``pose_ros`` package.
 """
 
 from __future__ import annotations
@@ -27,17 +31,14 @@ import tensorflow as tf
 from google.protobuf.json_format import ParseDict
 from tensorflow.core.framework import graph_pb2
 from tf2onnx import tfjs_utils
+from tfjs_unfuse import UnsupportedFusionError, split_fused_ops
 
 OPSET = 17
-FUSED_OPS = ("_FusedConv2D", "FusedDepthwiseConv2dNative")
 
 
-def fix_up(model: dict) -> dict:
+def add_index_type(model: dict) -> dict:
     for node in model["modelTopology"]["node"]:
-        if node["op"] in FUSED_OPS:
-            num_args = int(node["attr"].get("num_args", {}).get("i", 0))
-            node["attr"]["TArgs"] = {"list": {"type": ["DT_FLOAT"] * num_args}}
-        elif node["op"] == "TopKV2":
+        if node["op"] == "TopKV2":
             node["attr"]["index_type"] = {"type": "DT_INT32"}
     return model
 
@@ -65,9 +66,6 @@ def graph_def(model: dict, weights: dict[str, np.ndarray]) -> graph_pb2.GraphDef
             nd.attr["dtype"].type = tf.as_dtype(value.dtype).as_datatype_enum
             nd.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(value))
             continue
-        node = dict(node)
-        if node["op"] == "FusedDepthwiseConv2dNative":
-            node["op"] = "_FusedDepthwiseConv2dNative"  # TensorFlow's internal name
         ParseDict(node, nd)
     return gd
 
@@ -99,7 +97,8 @@ def reference_outputs(model: dict, folder: Path, shape: list[int], seed: int) ->
 
 def convert(job: dict) -> None:
     src = Path(job["model_json"])
-    model = fix_up(json.loads(src.read_text()))
+    # One rewritten graph for both tf2onnx and the TensorFlow reference run.
+    model = add_index_type(split_fused_ops(json.loads(src.read_text())))
     with tempfile.TemporaryDirectory() as tmp:
         fixed = Path(tmp) / src.name
         fixed.write_text(json.dumps(model))
@@ -121,6 +120,9 @@ def main() -> int:
             convert(job)
         except subprocess.CalledProcessError as e:
             print(f"tf2onnx failed on {job['model_json']}:\n{e.stderr[-3000:]}", file=sys.stderr)
+            return 1
+        except UnsupportedFusionError as e:
+            print(f"cannot convert {job['model_json']}: {e}", file=sys.stderr)
             return 1
     print(json.dumps({"tensorflow": tf.__version__, "tf2onnx": __import__("tf2onnx").__version__,
                       "opset": OPSET}), flush=True)
