@@ -120,7 +120,6 @@ def frame_bytes(astronaut) -> bytes:
     return serialize_message(msg)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("in_process_node", [False], indirect=True)
 def test_humble_one_argument_callback_serves_frames(ros, in_process_node, astronaut):
     """As rclpy 3.3's executor does: the image callback is called with the message alone;
@@ -139,7 +138,6 @@ def test_humble_one_argument_callback_serves_frames(ros, in_process_node, astron
     assert transport_diagnostic(ros, node, executor) == f"unavailable ({NO_MESSAGE_INFO})"
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("in_process_node", [True], indirect=True)
 def test_jazzy_message_info_makes_the_diagnostics_say_unavailable(ros, in_process_node, infos,
                                                                   astronaut):
