@@ -94,7 +94,9 @@ def _third_party_imports() -> dict[str, str]:
             else:
                 continue
             for top in {n.split(".")[0] for n in names}:
-                if top not in sys.stdlib_module_names and top not in PACKAGES:
+                # a script's sibling module (tfjs_to_onnx.py runs as a script) is ours too
+                sibling = (path.parent / f"{top}.py").is_file()
+                if top not in sys.stdlib_module_names and top not in PACKAGES and not sibling:
                     found.setdefault(top, str(path.relative_to(REPO_ROOT)))
     return found
 

@@ -123,9 +123,12 @@ def test_signals_shut_down_cleanly_within_a_second(ros, model_dir, sig):
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_a_signal_while_starting_is_a_clean_stop(ros, model_dir, sig):
-    proc = spawn(["pose_node", "--ros-args", "-r", "__node:=robust_starting",
+    # a name of its own per signal: the previous case's node can still be in the graph
+    # cache, and its service would let the signal reach this process before it started
+    name = f"robust_starting_{int(sig)}"
+    proc = spawn(["pose_node", "--ros-args", "-r", f"__node:={name}",
                   "-p", f"model_dir:={model_dir}", "-p", "model:=movenet_thunder"])
-    client = ros.create_client(GetParameters, "/robust_starting/get_parameters")
+    client = ros.create_client(GetParameters, f"/{name}/get_parameters")
     assert client.wait_for_service(timeout_sec=30)  # up, and (likely) still loading
     ros.destroy_client(client)
     proc.send_signal(sig)
