@@ -26,7 +26,7 @@ NOT_IN_CORE_LEG = {
         "test_cdr_person_array.py", "test_config.py", "test_eval.py", "test_frame_buffers.py",
         "test_image_conversion.py", "test_messages_roundtrip.py", "test_model_archive.py",
         "test_model_files.py", "test_node.py", "test_node_threads.py",
-        "test_package_metadata.py",
+        "test_package_metadata.py", "test_parameters.py",
         "test_properties.py", "test_rclpy_compat.py", "test_robustness.py", "test_soak.py"],
         _ROS),
     "test_models_conversion.py": "onnx, a conversion tool a robot does not install",

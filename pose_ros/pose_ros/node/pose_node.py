@@ -34,7 +34,8 @@ from pose_ros.node.cdr_image import parse_compressed_image, parse_image
 from pose_ros.node.cdr_person_array import person_array_cdr
 from pose_ros.node.frame_slot import LatestFrame
 from pose_ros.node.image_conversion import ImageError, compressed_to_rgb, image_to_rgb
-from pose_ros.node.parameters import PARAMS, check, descriptor
+from pose_ros.node.parameters import (BY_NAME, PARAMS, check, descriptor, estimator_options,
+                                      ignored)
 from pose_ros.node.qos import LATCHED, camera_qos
 from pose_ros.node.rclpy_features import CALLBACK_GETS_MESSAGE_INFO
 from pose_ros.node.transport_losses import TransportLosses
@@ -42,17 +43,6 @@ from pose_ros.node.transport_losses import TransportLosses
 NODE_NAME = "pose_estimator"
 LOG_EVERY_S = 5.0
 STAGES = ("convert", "preprocess", "inference", "decode", "build", "publish")
-
-#: node parameter -> estimator option, per model family
-FAMILY_OPTIONS = {
-    "posenet": {"output_stride": "output_stride", "image_scale_factor": "image_scale_factor",
-                "flip_horizontal": "flip_horizontal", "decoding": "decoding",
-                "max_pose_detections": "max_pose_detections",
-                "score_threshold": "score_threshold", "nms_radius": "nms_radius"},
-    "movenet_singlepose": {"smoothing": "smoothing", "score_threshold": "min_pose_score"},
-    "movenet_multipose": {"smoothing": "smoothing", "tracking": "tracking",
-                          "score_threshold": "min_pose_score"},
-}
 
 
 class PoseNode(Node):
@@ -72,8 +62,10 @@ class PoseNode(Node):
                 raise ValueError(f"parameter {reason}")
         self.spec = model_spec(self.values["model"])
         model_dir = Path(self.values["model_dir"]) if self.values["model_dir"] else default_model_dir()
-        options = {opt: self.values[param]
-                   for param, opt in FAMILY_OPTIONS[self.spec.family].items()}
+        for name, reason in ignored(self.spec.name, self.values).items():
+            if self.values[name] != BY_NAME[name].default:  # set on purpose, to no effect
+                self.get_logger().warning(f"{name}={self.values[name]!r} does nothing: {reason}")
+        options = estimator_options(self.spec.family, self.values)
         self.estimator = create_estimator(self.spec.name, backend=self.values["backend"],
                                           model_dir=model_dir, threads=self.values["threads"],
                                           **options)
@@ -153,21 +145,26 @@ class PoseNode(Node):
             reason = check(p.name, p.value, running=True)
             if reason:
                 return SetParametersResult(successful=False, reason=reason)
+        changes = {p.name: p.value for p in params}
         with self._lock:
-            self._pending.update({p.name: p.value for p in params})
+            inert = ignored(self.spec.name, {**self.values, **self._pending, **changes})
+            useless = sorted(changes.keys() & inert.keys())
+            if not useless:
+                self._pending.update(changes)
+        if useless:  # never accepted silently: say why it would not change a thing
+            name = useless[0]
+            return SetParametersResult(successful=False,
+                                       reason=f"{name} does nothing here: {inert[name]}")
         return SetParametersResult(successful=True)
 
     def _apply_pending(self) -> None:
         with self._lock:
             pending, self._pending = self._pending, {}
             reset, self._reset_pending = self._reset_pending, False
+            self.values.update(pending)  # read by the executor's parameter callback
         if reset:
             self.estimator.reset()
-        if not pending:
-            return
-        self.values.update(pending)
-        mapping = FAMILY_OPTIONS[self.spec.family]
-        changes = {mapping[k]: v for k, v in pending.items() if k in mapping}
+        changes = estimator_options(self.spec.family, pending)
         if changes:
             self.estimator.configure(**changes)
 
@@ -232,7 +229,6 @@ class PoseNode(Node):
         if insane:
             self._reject("invalid_model_output", "non-finite or out-of-range values", insane,
                          what=f"{insane} pose(s) dropped")
-        poses = [p for p in poses if p.score >= v["score_threshold"]]
         outgoing = [(self.poses_pub, person_array_cdr(
             msg.header, w, h, self.spec.name, poses, v["min_keypoint_score"]))]
         if v["publish_markers"] and self.markers_pub.get_subscription_count():
