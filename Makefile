@@ -131,7 +131,7 @@ test-core-legacy: models $(CORE_WS)/venv/.installed
 		-p no:cacheprovider $(PYTEST_ARGS) 2>&1 | tee $(CORE_WS)/pytest.log
 
 demo: models
-	$(RUN) python -P -m pose_ros.demo
+	$(RUN) python -P -m pose_ros.node.demo
 
 # Inference-core timings per stage and model (ratios within one run are what count).
 bench-core: models
