@@ -58,10 +58,11 @@ BUILD_INPUTS := $(wildcard pose_ros_msgs/msg/*.msg) pose_ros_msgs/CMakeLists.txt
 	pose_ros_msgs/package.xml pose_ros/setup.py pose_ros/setup.cfg pose_ros/package.xml \
 	$(wildcard pose_ros/launch/* pose_ros/config/*)
 
-.PHONY: help setup build models test test-distro test-core-legacy demo bench bench-core clean
+.PHONY: help setup build models test test-fast test-distro test-core-legacy demo bench bench-core clean
 help:
 	@echo "make test   set up (venvs, colcon builds, models) and run the tests on: $(DISTROS)"
 	@echo "            (make test DISTROS=jazzy: one distro)"
+	@echo "make test-fast  the unit tests that start no process, on $(DISTRO) (under a minute)"
 	@echo "make test-core-legacy  the inference core's tests on Python 3.10, numpy 1.21, OpenCV 4.6"
 	@echo "make demo   run the pose_ros node on a sample photo"
 	@echo "make bench  the node end to end: latency, drops, CPU, memory, targets"
@@ -112,6 +113,20 @@ test-distro: models
 	@rm -f $(WS)/pytest.log
 	$(RUN) python -P -m pytest $(PYTEST_ARGS) 2>&1 | tee $(WS)/pytest.log
 
+# The unit tests that start no process (no node, camera, launch or command run): the
+# quick check while editing. Named here, by module; no test passing is a failure.
+FAST_TESTS := $(addprefix pose_ros/test/,$(addsuffix .py,test_api test_backends \
+	test_cdr_image test_cdr_person_array test_decoders test_image_conversion \
+	test_node_threads test_output_sanity test_parameters test_rclpy_boundary test_temporal \
+	test_transforms))
+
+test-fast: models
+	@rm -f $(WS)/pytest-fast.log
+	$(RUN) python -P -m pytest -q -p no:cacheprovider $(FAST_TESTS) $(PYTEST_ARGS) 2>&1 \
+		| tee $(WS)/pytest-fast.log
+	@grep -Eq "(^| )[1-9][0-9]* passed" $(WS)/pytest-fast.log \
+		|| { echo "make test-fast: no test passed"; exit 1; }
+
 # The inference core as a robot's Ubuntu runs it: Python 3.10 with numpy 1.21 and
 # OpenCV 4.6, no ROS, pose_ros straight from the source tree. The tests that need ROS
 # are left out by name (pose_ros/test/conftest.py); no test passing is a failure.
@@ -131,7 +146,7 @@ test-core-legacy: models $(CORE_WS)/venv/.installed
 		-p no:cacheprovider $(PYTEST_ARGS) 2>&1 | tee $(CORE_WS)/pytest.log
 
 demo: models
-	$(RUN) python -P -m pose_ros.demo
+	$(RUN) python -P -m pose_ros.node.demo
 
 # Inference-core timings per stage and model (ratios within one run are what count).
 bench-core: models

@@ -80,7 +80,8 @@ def crowd(people: int) -> np.ndarray:
 
 def posenet_decoding_vs_people(threads: int, repeats: int) -> list[dict]:
     est = create_estimator("posenet_mobilenet", backend="onnxruntime", threads=threads,
-                           image_scale_factor=1.0, max_pose_detections=20, score_threshold=0.3)
+                           image_scale_factor=1.0, max_pose_detections=20,
+                           root_score_threshold=0.3)
     rows = []
     for people in (1, 2, 5, 10, 20):
         prepared = est.preprocess(crowd(people))

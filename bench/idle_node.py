@@ -10,33 +10,27 @@ from __future__ import annotations
 
 import sys
 
-import rclpy
 from pose_ros_msgs.msg import PersonArray
-from rclpy.executors import ExternalShutdownException
 from sensor_msgs.msg import Image
 
 from pose_ros.frame_buffers import reuse_frame_buffers
 from pose_ros.node.cdr_image import parse_image
 from pose_ros.node.cdr_person_array import person_array_cdr
 from pose_ros.node.qos import camera_qos
+from pose_ros.node.ros_session import ros_node, spin
 
 
 def main() -> int:
     reuse_frame_buffers()  # as pose_node does
-    rclpy.init(args=sys.argv)
-    node = rclpy.create_node("bench_idle_node")
-    pub = node.create_publisher(PersonArray, "poses", 10)
+    with ros_node("bench_idle_node") as node:
+        pub = node.create_publisher(PersonArray, "poses", 10)
 
-    def answer(data: bytes) -> None:
-        frame = parse_image(data)
-        pub.publish(person_array_cdr(frame.header, frame.width, frame.height, "none", [], 0.0))
-    node.create_subscription(Image, "image", answer, camera_qos("best_effort", 1), raw=True)
-    try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    node.destroy_node()
-    rclpy.try_shutdown()
+        def answer(data: bytes) -> None:
+            frame = parse_image(data)
+            pub.publish(person_array_cdr(frame.header, frame.width, frame.height, "none", [],
+                                         0.0))
+        node.create_subscription(Image, "image", answer, camera_qos("best_effort", 1), raw=True)
+        spin(node)
     return 0
 
 

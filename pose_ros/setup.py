@@ -25,7 +25,7 @@ setup(
         "console_scripts": [
             "pose_node = pose_ros.node.main:main",
             "pose-ros-models = pose_ros.models.cli:main",
-            "pose-ros-demo = pose_ros.demo:main",
+            "pose-ros-demo = pose_ros.node.demo:main",
             "pose-ros = pose_ros.cli:main",
         ],
     },

@@ -1,4 +1,4 @@
-"""config/pose_ros.yaml agrees with the node's declared parameters (the launch files
+"""config/pose_ros.yaml is made from the node's declared parameters (the launch files
 are run for real, with ros2 launch, in test_launch.py)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from rcl_interfaces.srv import GetParameters
 from rclpy.parameter import parameter_value_to_python
 
 from conftest import REPO_ROOT
-from pose_ros.node.parameters import PARAMS
+from pose_ros.node.parameters import PARAMS, yaml_text
 from ros_helpers import spawn, spin_until, stop
 
 CONFIG = REPO_ROOT / "pose_ros" / "config" / "pose_ros.yaml"
@@ -20,11 +20,16 @@ def _yaml_params() -> dict:
     return yaml.safe_load(CONFIG.read_text())["pose_estimator"]["ros__parameters"]
 
 
-def test_yaml_names_every_declared_parameter_with_its_default():
+def test_the_yaml_is_generated_from_the_parameter_table():
+    assert CONFIG.read_text() == yaml_text(), \
+        "regenerate it: python -m pose_ros.node.parameters --yaml > pose_ros/config/pose_ros.yaml"
+
+
+def test_yaml_names_every_declared_parameter_with_its_default_and_type():
     values = _yaml_params()
-    assert set(values) == {p.name for p in PARAMS}
-    for p in PARAMS:
-        assert values[p.name] == p.default, p.name
+    assert list(values) == [p.name for p in PARAMS]
+    for p in PARAMS:  # a YAML quirk ("off" is a bool, 1e3 a string) would change a type
+        assert values[p.name] == p.default and type(values[p.name]) is type(p.default), p.name
 
 
 def test_the_real_node_loads_the_yaml(model_dir):

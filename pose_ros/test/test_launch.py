@@ -188,7 +188,7 @@ def test_readme_launch_serves_poses_takes_parameters_and_stops_on_ctrl_c(launche
     assert poses["model"] == "movenet_lightning"
     assert len(poses["persons"]) == 1, poses  # the photo's one person
 
-    assert param("set", "score_threshold", "1.0").stdout == "Set parameter successful\n"
+    assert param("set", "min_pose_score", "1.0").stdout == "Set parameter successful\n"
     assert echo_poses(launch)["persons"] == []  # no pose scores 1.0: the value is in use
     # a parameter that needs a restart is refused, with the reason
     refused = param("set", "model", "movenet_thunder")

@@ -141,8 +141,8 @@ def test_markers_are_well_formed(feed, annotated):
 
 def test_invalid_parameters_are_refused_with_reasons(ros, pose_node, feed, annotated):
     _, client = pose_node
-    for name, value in [("output_stride", 7), ("score_threshold", 1.5),
-                        ("score_threshold", math.nan), ("nms_radius", -1.0),
+    for name, value in [("output_stride", 7), ("min_pose_score", 1.5),
+                        ("min_pose_score", math.nan), ("nms_radius", -1.0),
                         ("model", "no_such_model")]:
         (result,) = set_params(ros, client, **{name: value})
         assert not result.successful and name in result.reason, (name, result.reason)
@@ -153,12 +153,32 @@ def test_invalid_parameters_are_refused_with_reasons(ros, pose_node, feed, annot
 
 def test_valid_change_applies_to_the_next_frame(ros, pose_node, feed, annotated):
     _, client = pose_node
-    (result,) = set_params(ros, client, score_threshold=0.99)
+    (result,) = set_params(ros, client, min_pose_score=0.99)
     assert result.successful
     assert feed.send(rgb8(annotated.rgb()), 1_700_000_003_000_000_000).persons == []
-    (result,) = set_params(ros, client, score_threshold=0.25)
+    (result,) = set_params(ros, client, min_pose_score=0.25)
     assert result.successful
     assert len(feed.send(rgb8(annotated.rgb()), 1_700_000_004_000_000_000).persons) == 1
+
+
+def test_a_parameter_the_model_does_not_use_is_refused_with_the_reason(ros, pose_node):
+    _, client = pose_node
+    for name, value in [("flip_horizontal", True), ("nms_radius", 30.0),
+                        ("root_score_threshold", 0.5)]:  # each valid for PoseNet
+        (result,) = set_params(ros, client, **{name: value})
+        assert not result.successful, name
+        assert result.reason == (f"{name} does nothing here: movenet_lightning does not use it "
+                                 "(used by posenet_mobilenet)"), result.reason
+
+
+def test_a_parameter_the_model_does_not_use_is_warned_about_at_start(ros, model_dir):
+    proc = start_node(ros, model_dir, "pose_inert", "-p", "model:=movenet_lightning",
+                      "-p", "flip_horizontal:=true", "-p", "smoothing:=false")
+    out = stop(proc)
+    assert proc.returncode == 0, out
+    assert ("flip_horizontal=True does nothing: movenet_lightning does not use it "
+            "(used by posenet_mobilenet)") in out, out
+    assert "smoothing=False does nothing" not in out, out  # Lightning smooths: it is in use
 
 
 def dropped(ros) -> tuple[int, int | None]:
@@ -206,7 +226,8 @@ def test_a_burst_is_dropped_not_queued(feed, annotated):
 def test_every_encoding_gives_the_same_poses(ros, model_dir, annotated):
     # PoseNet is stateless from frame to frame, so identical pixels must give identical poses
     proc = start_node(ros, model_dir, "pose_encodings", "-p", "model:=posenet_mobilenet",
-                      "-p", "score_threshold:=0.1", "-r", "image:=/test/encodings")
+                      "-p", "min_pose_score:=0.1", "-p", "root_score_threshold:=0.1",
+                      "-r", "image:=/test/encodings")
     try:
         pub = ros.create_publisher(Image, "/test/encodings", reliable())
         got: list[PersonArray] = []
@@ -238,8 +259,8 @@ def test_missing_model_is_one_clear_error(tmp_path):
     assert "Traceback" not in out
 
 
-@pytest.mark.parametrize("param,reason", [("score_threshold:=5.0", "out of range"),
-                                          ("score_threshold:=high", "expecting type 'DOUBLE'"),
+@pytest.mark.parametrize("param,reason", [("min_pose_score:=5.0", "out of range"),
+                                          ("min_pose_score:=high", "expecting type 'DOUBLE'"),
                                           ("model:=movenet_huge", "must be one of")])
 def test_bad_parameter_at_start_is_one_clear_error(param, reason):
     # refused before the node has finished starting: rclpy's shutdown still destroys it

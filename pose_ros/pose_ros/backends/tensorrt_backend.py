@@ -24,7 +24,7 @@ import numpy as np
 
 from pose_ros.backends.base import Backend, TensorInfo
 from pose_ros.model_files import require_inside
-from pose_ros.progress_bar import say
+from pose_ros.progress import say
 
 PRECISIONS = ("fp32", "fp16")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 from pose_ros.bag.make import DEFAULT_START_NS, STORAGES, MakeOptions
@@ -63,8 +62,9 @@ def cmd_make(args: argparse.Namespace) -> int:
 
 
 def cmd_play(args: argparse.Namespace) -> int:
-    from pose_ros.bag.play import PlayOptions, play_bag
     from pose_ros.frame_buffers import reuse_frame_buffers
+    from pose_ros.node.bag_play import PlayOptions, play_bag
+    from pose_ros.node.ros_session import ros_node
 
     options = PlayOptions(rate=args.rate, loop=args.loop, start_offset_s=args.start_offset,
                           clock=args.clock, topics=tuple(args.topics),
@@ -76,17 +76,13 @@ def cmd_play(args: argparse.Namespace) -> int:
 
 
 def cmd_record(args: argparse.Namespace) -> int:
-    import rclpy
-    from rclpy.executors import ExternalShutdownException
-
-    from pose_ros.bag.record import Recorder
+    from pose_ros.node.bag_record import Recorder
+    from pose_ros.node.ros_session import ros_node, spin
 
     with ros_node("pose_ros_bag_recorder") as node:
         recorder = Recorder(node, args.output, args.topics, args.storage)
         try:
-            rclpy.spin(node)
-        except (KeyboardInterrupt, ExternalShutdownException):
-            pass
+            spin(node)
         finally:
             recorder.close()
     counts = ", ".join(f"{t}: {n}" for t, n in recorder.counts.items()) or "nothing"
@@ -100,22 +96,3 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     summary = inspect_bag(args.bag)
     print(json.dumps(summary.as_dict(), indent=2) if args.json else summary)
     return 0
-
-
-@contextmanager
-def ros_node(name: str):
-    """rclpy initialised for one node, shut down on exit (Ctrl-C ends quietly)."""
-    import rclpy
-
-    from pose_ros.stop_signals import interrupt_once
-
-    interrupt_once()  # a second Ctrl-C (ros2 launch forwards one) must not break the stop
-    rclpy.init(args=sys.argv)
-    node = rclpy.create_node(name)
-    try:
-        yield node
-    except KeyboardInterrupt:
-        pass
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()

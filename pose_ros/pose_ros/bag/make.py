@@ -12,7 +12,7 @@ from rosbags.rosbag2 import StoragePlugin, Writer
 
 from pose_ros.bag.frames import open_frames
 from pose_ros.bag.typestore import typestore
-from pose_ros.progress_bar import ProgressBar
+from pose_ros.progress import ProgressBar
 
 STORAGES = {"sqlite3": StoragePlugin.SQLITE3, "mcap": StoragePlugin.MCAP}
 BAG_VERSION = 9  # rosbag2 metadata version read by Jazzy, Kilted and later

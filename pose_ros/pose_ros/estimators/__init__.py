@@ -1,7 +1,10 @@
 """Pose estimators, one per model family, behind :class:`PoseEstimator`.
 
 Adding a model of a known family is a manifest entry; adding a family is one
-module here and one line in :data:`FAMILIES`.
+module here and one line in :data:`FAMILIES`. A family's config dataclass is the
+list of options it takes: the node passes each node parameter of the same name
+(``pose_ros.node.parameters``), and its ``inert()`` names those that do nothing
+under the config's current values.
 """
 
 from __future__ import annotations

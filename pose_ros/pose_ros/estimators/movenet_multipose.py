@@ -41,6 +41,12 @@ class MultiPoseConfig:
         if not 0.0 <= self.min_pose_score <= 1.0:
             raise ValueError(f"min_pose_score must be in [0, 1], not {self.min_pose_score}")
 
+    def inert(self) -> dict[str, str]:
+        """The options that do nothing under this configuration, with the reason."""
+        if self.tracking == "off":  # a smoother follows one person: it needs their track
+            return {"smoothing": "smoothing follows tracked people (tracking is off)"}
+        return {}
+
 
 def make_tracker(kind: str) -> Tracker | None:
     return {"bounding_box": BoundingBoxTracker, "keypoint": KeypointTracker}.get(kind, lambda: None)()

@@ -26,6 +26,10 @@ class MoveNetConfig:
     #: Poses scoring below this are not reported (0 reports every pose).
     min_pose_score: float = 0.0
 
+    def inert(self) -> dict[str, str]:
+        """The options that do nothing under this configuration: none."""
+        return {}
+
 
 class MoveNetSinglePoseEstimator(PoseEstimator):
     """Runs on a square crop: on a still image or a first frame the whole image

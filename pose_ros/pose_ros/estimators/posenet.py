@@ -24,8 +24,19 @@ class PoseNetConfig:
     flip_horizontal: bool = False
     decoding: str = "multi"
     max_pose_detections: int = 5
-    score_threshold: float = 0.5
+    #: multi-pose decoding: a part scoring below this never starts a pose (posenet's
+    #: ``scoreThreshold``)
+    root_score_threshold: float = 0.5
     nms_radius: float = 20.0
+    #: poses scoring below this are not reported (the posenet demos' ``minPoseConfidence``)
+    min_pose_score: float = 0.0
+
+    def inert(self) -> dict[str, str]:
+        """The options that do nothing under this configuration, with the reason."""
+        if self.decoding == "single":
+            return dict.fromkeys(("max_pose_detections", "root_score_threshold", "nms_radius"),
+                                 "only multi-pose decoding uses it (decoding is single)")
+        return {}
 
     def validate(self, strides: tuple[int, ...]) -> None:
         if self.output_stride not in strides:
@@ -36,8 +47,9 @@ class PoseNetConfig:
             raise ValueError(f"decoding must be one of {DECODINGS}, not {self.decoding!r}")
         if self.max_pose_detections < 1:
             raise ValueError(f"max_pose_detections must be at least 1, not {self.max_pose_detections}")
-        if not 0.0 <= self.score_threshold <= 1.0:
-            raise ValueError(f"score_threshold must be in [0, 1], not {self.score_threshold}")
+        for name in ("root_score_threshold", "min_pose_score"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], not {getattr(self, name)}")
         if not self.nms_radius > 0:
             raise ValueError(f"nms_radius must be positive, not {self.nms_radius}")
 
@@ -90,11 +102,12 @@ class PoseNetEstimator(PoseEstimator):
         return decode_multiple_poses(
             sigmoid(heatmap), offset, outputs["displacement_fwd"][0],
             outputs["displacement_bwd"][0], c.output_stride, c.max_pose_detections,
-            c.score_threshold, c.nms_radius)
+            c.root_score_threshold, c.nms_radius)
 
     def postprocess(self, outputs: dict[str, np.ndarray], prepared: Prepared,
                     timestamp: float | None = None) -> list[Pose]:
-        return self._to_image(self.decode(outputs), prepared.transform)
+        poses = [p for p in self.decode(outputs) if p.score >= self.config.min_pose_score]
+        return self._to_image(poses, prepared.transform)
 
     @contextmanager
     def _options(self, **changes) -> Iterator[None]:
@@ -122,5 +135,5 @@ class PoseNetEstimator(PoseEstimator):
         with self._options(decoding="multi", image_scale_factor=image_scale_factor,
                            flip_horizontal=flip_horizontal, output_stride=output_stride,
                            max_pose_detections=max_pose_detections,
-                           score_threshold=score_threshold, nms_radius=nms_radius):
+                           root_score_threshold=score_threshold, nms_radius=nms_radius):
             return self.estimate(image)

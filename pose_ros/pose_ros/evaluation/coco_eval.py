@@ -19,7 +19,7 @@ from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
 from pose_ros.api import create_estimator
-from pose_ros.progress_bar import ProgressBar
+from pose_ros.progress import ProgressBar
 from pose_ros.types import Pose
 
 ANNOTATIONS = "person_keypoints.json"

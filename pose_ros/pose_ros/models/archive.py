@@ -36,7 +36,7 @@ from pose_ros.models.converted import (is_converted, read_manifest, reference_pa
                                        write_manifest)
 from pose_ros.models.fetch import CHUNK, sha256_file
 from pose_ros.models.registry import CONVERTED_MANIFEST, model_names, model_spec
-from pose_ros.progress_bar import say
+from pose_ros.progress import say
 
 ARCHIVE_MANIFEST = "archive.json"
 FORMAT = "pose_ros-model-archive"

@@ -21,7 +21,7 @@ from pose_ros.models.converted import (ConversionError, ConvertedModel, is_conve
                                        read_manifest, reference_path, write_manifest)
 from pose_ros.models.fetch import FetchError, missing_or_bad, sha256_file
 from pose_ros.models.registry import ModelSpec, model_spec, source_dir
-from pose_ros.progress_bar import run_with_heartbeat, say
+from pose_ros.progress import run_with_heartbeat, say
 
 HERE = Path(__file__).resolve().parent
 REQUIREMENTS = HERE / "convert_requirements.txt"

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from pose_ros.models.registry import ModelSpec, model_spec, source_dir, source_package
-from pose_ros.progress_bar import run_with_heartbeat, say
+from pose_ros.progress import run_with_heartbeat, say
 
 CHUNK = 1 << 20
 

@@ -1,22 +1,35 @@
 """Every parameter of the node, declared in one place with its descriptor.
 
-``RUNTIME`` parameters change while the node runs (applied to the next frame);
+``runtime`` parameters change while the node runs (applied to the next frame);
 the others need a new model or subscription and are refused at run time with
 the reason (restart the node with the new value).
+
+A parameter named like a field of a model family's config (``pose_ros.estimators``)
+is that option, passed to the estimators of the families that take it; the others
+are the node's own. The YAML defaults file and the markdown reference are made from
+this table:
+
+    python -m pose_ros.node.parameters --yaml > pose_ros/config/pose_ros.yaml
+    python -m pose_ros.node.parameters --markdown > docs/parameters.md
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import math
-from dataclasses import dataclass
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 
 from rcl_interfaces.msg import (FloatingPointRange, IntegerRange, ParameterDescriptor,
                                 ParameterType)
 
 from pose_ros.backends import BACKENDS
+from pose_ros.estimators import FAMILIES
 from pose_ros.estimators.movenet_multipose import TRACKERS
 from pose_ros.estimators.posenet import DECODINGS
-from pose_ros.models.registry import model_names
+from pose_ros.models.registry import model_names, model_spec
 
 
 @dataclass(frozen=True)
@@ -44,13 +57,16 @@ PARAMS = (
           runtime=True),
     Param("max_pose_detections", 5, "most people per frame (PoseNet multi-pose)", low=1,
           high=20, step=1, runtime=True),
-    Param("score_threshold", 0.25, "minimum pose score (PoseNet: root keypoint score)",
+    Param("min_pose_score", 0.25, "poses scoring below this are not published",
           low=0.0, high=1.0, runtime=True),
+    Param("root_score_threshold", 0.25, "PoseNet multi-pose: a part scoring below this "
+          "never starts a pose", low=0.0, high=1.0, runtime=True),
     Param("min_keypoint_score", 0.3, "keypoints below this are not drawn", low=0.0, high=1.0,
           runtime=True),
     Param("nms_radius", 20.0, "PoseNet multi-pose NMS radius, input pixels", low=1.0,
           high=200.0, runtime=True),
-    Param("smoothing", True, "one-euro keypoint smoothing (video)", runtime=True),
+    Param("smoothing", True, "one-euro keypoint smoothing (video; MultiPose: of tracked "
+          "people)", runtime=True),
     Param("tracking", "bounding_box", "MoveNet MultiPose tracker", TRACKERS, runtime=True),
     Param("publish_markers", True, "publish RViz markers", runtime=True),
     Param("publish_debug_image", True, "publish the annotated image (only while subscribed)",
@@ -99,3 +115,96 @@ def check(name: str, value: object, running: bool) -> str | None:
     if p.low is not None and not (p.low <= value <= p.high):
         return f"{name} must be in [{p.low}, {p.high}], not {value}"
     return None
+
+
+def options_of(family: str) -> tuple[str, ...]:
+    """The node parameters that are options of ``family``'s estimator."""
+    _, config_cls = FAMILIES[family]
+    return tuple(f.name for f in fields(config_cls) if f.name in BY_NAME)
+
+
+def models_taking(name: str) -> tuple[str, ...]:
+    """The models whose estimator takes parameter ``name``; every model for the node's own."""
+    return tuple(m for m in model_names()
+                 if name in options_of(model_spec(m).family) or not _is_option(name))
+
+
+def _is_option(name: str) -> bool:
+    return any(name in options_of(family) for family in FAMILIES)
+
+
+def estimator_options(family: str, values: Mapping[str, object]) -> dict[str, object]:
+    """The options in ``values`` that ``family``'s estimator takes."""
+    return {name: values[name] for name in options_of(family) if name in values}
+
+
+def ignored(model: str, values: Mapping[str, object]) -> dict[str, str]:
+    """The parameters that do nothing for ``model`` with these ``values``, and why."""
+    family = model_spec(model).family
+    _, config_cls = FAMILIES[family]
+    why = {name: f"{model} does not use it (used by {', '.join(models_taking(name))})"
+           for name in BY_NAME if _is_option(name) and name not in options_of(family)}
+    why.update(config_cls(**estimator_options(family, values)).inert())
+    return why
+
+
+def _allowed(p: Param, separator: str = " | ") -> str:
+    if p.choices:
+        return separator.join(map(str, p.choices))
+    if p.low is None:
+        return ""
+    integer = isinstance(p.default, int) and not isinstance(p.default, bool)
+    return f"{int(p.low)} .. {int(p.high)}" if integer else f"{p.low:g} .. {p.high:g}"
+
+
+def _models(name: str) -> str:
+    taking = models_taking(name)
+    return "all" if len(taking) == len(model_names()) else ", ".join(taking)
+
+
+def yaml_text() -> str:
+    """config/pose_ros.yaml: every parameter at its default, described in a comment."""
+    lines = ["# pose_ros parameters, with their defaults. Run-time parameters (marked *) can be",
+             "# changed while the node runs (ros2 param set); the others need a restart.",
+             "# Generated from pose_ros/node/parameters.py: "
+             "python -m pose_ros.node.parameters --yaml",
+             "pose_estimator:", "  ros__parameters:"]
+    for p in PARAMS:
+        value = json.dumps(p.default)  # JSON is YAML, and quotes every string
+        allowed, models = _allowed(p), _models(p.name)
+        comment = ("* " if p.runtime else "") + p.description + (f" [{allowed}]" if allowed else "")
+        if models != "all":
+            comment += f" ({models})"
+        lines.append(f"    {p.name}: {value}".ljust(36) + f"  # {comment}")
+    return "\n".join(lines) + "\n"
+
+
+def markdown_text() -> str:
+    """The parameter reference (docs/parameters.md)."""
+    lines = ["# pose_estimator parameters", "",
+             "Generated from `pose_ros/node/parameters.py` by "
+             "`python -m pose_ros.node.parameters --markdown`; do not edit by hand.",
+             "Run time: yes means `ros2 param set` applies it to the next frame; the others",
+             "need a restart. A parameter that does nothing for the running model is refused",
+             "at run time and warned about at start-up, with the reason.", "",
+             "| parameter | default | run time | allowed | models | description |",
+             "|---|---|---|---|---|---|"]
+    for p in PARAMS:
+        lines.append(f"| `{p.name}` | `{json.dumps(p.default)}` | {'yes' if p.runtime else 'no'} "
+                     f"| {_allowed(p, ', ')} | {_models(p.name)} | {p.description} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pose_ros.node.parameters",
+                                     description="write the parameter table as a document")
+    form = parser.add_mutually_exclusive_group(required=True)
+    form.add_argument("--yaml", action="store_true", help="config/pose_ros.yaml")
+    form.add_argument("--markdown", action="store_true", help="docs/parameters.md")
+    args = parser.parse_args(argv)
+    sys.stdout.write(yaml_text() if args.yaml else markdown_text())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -2,6 +2,10 @@
 
 Thin over the inference core: the subscription drops each frame into a one-frame
 mailbox; an inference thread takes the newest, runs the estimator and publishes.
+
+Two threads: the executor's (callbacks, timers, services) and the inference thread.
+Everything both touch goes through ``self._lock``: the executor only queues work for
+the inference thread (parameter changes, a reset) and reads snapshots of its counters.
 """
 
 from __future__ import annotations
@@ -30,7 +34,8 @@ from pose_ros.node.cdr_image import parse_compressed_image, parse_image
 from pose_ros.node.cdr_person_array import person_array_cdr
 from pose_ros.node.frame_slot import LatestFrame
 from pose_ros.node.image_conversion import ImageError, compressed_to_rgb, image_to_rgb
-from pose_ros.node.parameters import PARAMS, check, descriptor
+from pose_ros.node.parameters import (BY_NAME, PARAMS, check, descriptor, estimator_options,
+                                      ignored)
 from pose_ros.node.qos import LATCHED, camera_qos
 from pose_ros.node.rclpy_features import CALLBACK_GETS_MESSAGE_INFO
 from pose_ros.node.transport_losses import TransportLosses
@@ -38,17 +43,6 @@ from pose_ros.node.transport_losses import TransportLosses
 NODE_NAME = "pose_estimator"
 LOG_EVERY_S = 5.0
 STAGES = ("convert", "preprocess", "inference", "decode", "build", "publish")
-
-#: node parameter -> estimator option, per model family
-FAMILY_OPTIONS = {
-    "posenet": {"output_stride": "output_stride", "image_scale_factor": "image_scale_factor",
-                "flip_horizontal": "flip_horizontal", "decoding": "decoding",
-                "max_pose_detections": "max_pose_detections",
-                "score_threshold": "score_threshold", "nms_radius": "nms_radius"},
-    "movenet_singlepose": {"smoothing": "smoothing", "score_threshold": "min_pose_score"},
-    "movenet_multipose": {"smoothing": "smoothing", "tracking": "tracking",
-                          "score_threshold": "min_pose_score"},
-}
 
 
 class PoseNode(Node):
@@ -68,14 +62,17 @@ class PoseNode(Node):
                 raise ValueError(f"parameter {reason}")
         self.spec = model_spec(self.values["model"])
         model_dir = Path(self.values["model_dir"]) if self.values["model_dir"] else default_model_dir()
-        options = {opt: self.values[param]
-                   for param, opt in FAMILY_OPTIONS[self.spec.family].items()}
+        for name, reason in ignored(self.spec.name, self.values).items():
+            if self.values[name] != BY_NAME[name].default:  # set on purpose, to no effect
+                self.get_logger().warning(f"{name}={self.values[name]!r} does nothing: {reason}")
+        options = estimator_options(self.spec.family, self.values)
         self.estimator = create_estimator(self.spec.name, backend=self.values["backend"],
                                           model_dir=model_dir, threads=self.values["threads"],
                                           **options)
         self.estimator.check_model()  # a missing or modified model fails now, not at frame 1
         self.estimator.warm_up()  # the backend loads now, not while the first frames wait
         self._pending: dict[str, object] = {}
+        self._reset_pending = False
         self._lock = threading.Lock()
         self.add_on_set_parameters_callback(self._on_set_parameters)
 
@@ -136,7 +133,8 @@ class PoseNode(Node):
         elif not request.data and self._image_sub is not None:
             self.destroy_subscription(self._image_sub)
             self._image_sub = None
-            self.estimator.reset()
+            with self._lock:  # the inference thread resets between frames, never mid-frame
+                self._reset_pending = True
         response.success = True
         response.message = "enabled" if request.data else "disabled: not subscribed to the camera"
         return response
@@ -147,18 +145,26 @@ class PoseNode(Node):
             reason = check(p.name, p.value, running=True)
             if reason:
                 return SetParametersResult(successful=False, reason=reason)
+        changes = {p.name: p.value for p in params}
         with self._lock:
-            self._pending.update({p.name: p.value for p in params})
+            inert = ignored(self.spec.name, {**self.values, **self._pending, **changes})
+            useless = sorted(changes.keys() & inert.keys())
+            if not useless:
+                self._pending.update(changes)
+        if useless:  # never accepted silently: say why it would not change a thing
+            name = useless[0]
+            return SetParametersResult(successful=False,
+                                       reason=f"{name} does nothing here: {inert[name]}")
         return SetParametersResult(successful=True)
 
     def _apply_pending(self) -> None:
         with self._lock:
             pending, self._pending = self._pending, {}
-        if not pending:
-            return
-        self.values.update(pending)
-        mapping = FAMILY_OPTIONS[self.spec.family]
-        changes = {mapping[k]: v for k, v in pending.items() if k in mapping}
+            reset, self._reset_pending = self._reset_pending, False
+            self.values.update(pending)  # read by the executor's parameter callback
+        if reset:
+            self.estimator.reset()
+        changes = estimator_options(self.spec.family, pending)
         if changes:
             self.estimator.configure(**changes)
 
@@ -166,11 +172,10 @@ class PoseNode(Node):
     def _work(self) -> None:
         while not self._stop.is_set():
             item = self.slot.take(timeout=0.1)
-            if item is None:
-                continue
             try:
                 self._apply_pending()
-                self._process(*item)
+                if item is not None:
+                    self._process(*item)
             except Exception as e:  # one bad frame must never stop the inference thread
                 if not self.context.ok():
                     return  # a stop signal shut the context down under this frame
@@ -181,12 +186,14 @@ class PoseNode(Node):
                 error: bool = False) -> None:
         """Count a frame (or poses) not served; log it at most every LOG_EVERY_S per
         cause. ``error``: a fault of the node rather than of its input."""
-        self.rejected[cause] += count
+        with self._lock:
+            self.rejected[cause] += count
+            so_far = self.rejected[cause]
         now = time.monotonic()
         if now - self._logged_at.get(cause, -LOG_EVERY_S) >= LOG_EVERY_S:
             self._logged_at[cause] = now
             log = self.get_logger().error if error else self.get_logger().warning
-            log(f"{what} ({cause}): {detail} [{self.rejected[cause]} so far]")
+            log(f"{what} ({cause}): {detail} [{so_far} so far]")
 
     def _process(self, data: bytes, compressed: bool, received: float) -> None:
         v = self.values
@@ -222,7 +229,6 @@ class PoseNode(Node):
         if insane:
             self._reject("invalid_model_output", "non-finite or out-of-range values", insane,
                          what=f"{insane} pose(s) dropped")
-        poses = [p for p in poses if p.score >= v["score_threshold"]]
         outgoing = [(self.poses_pub, person_array_cdr(
             msg.header, w, h, self.spec.name, poses, v["min_keypoint_score"]))]
         if v["publish_markers"] and self.markers_pub.get_subscription_count():
@@ -235,31 +241,36 @@ class PoseNode(Node):
         for publisher, out in outgoing:
             publisher.publish(out)
         t6 = time.perf_counter()
-        for stage, dt in zip(STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5)):
-            self.stage_s[stage].append(dt)
-        self.latency_s.append(time.monotonic() - received)
-        self.done_at.append(time.monotonic())
-        self.processed += 1
+        with self._lock:
+            for stage, dt in zip(STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5)):
+                self.stage_s[stage].append(dt)
+            self.latency_s.append(time.monotonic() - received)
+            self.done_at.append(time.monotonic())
+            self.processed += 1
 
     # -- diagnostics -------------------------------------------------------
     def _publish_diagnostics(self) -> None:
+        with self._lock:  # a snapshot: the inference thread adds to these meanwhile
+            processed, rejected = self.processed, dict(self.rejected)
+            latency, done_at = list(self.latency_s), list(self.done_at)
+            stages = {stage: list(samples) for stage, samples in self.stage_s.items()}
         values = {"model": self.spec.name, "backend": self.estimator.backend_name or "not loaded",
-                  "frames_processed": str(self.processed),
+                  "frames_processed": str(processed),
                   "frames_dropped_superseded": str(self.slot.dropped),
                   "frames_dropped_transport": self.transport.report()}
-        if len(self.done_at) > 1:
-            values["rate_hz"] = f"{(len(self.done_at) - 1) / (self.done_at[-1] - self.done_at[0]):.2f}"
-        if self.latency_s:
-            values["latency_ms_median"] = f"{np.median(self.latency_s) * 1e3:.2f}"
-        for stage, samples in self.stage_s.items():
+        if len(done_at) > 1:
+            values["rate_hz"] = f"{(len(done_at) - 1) / (done_at[-1] - done_at[0]):.2f}"
+        if latency:
+            values["latency_ms_median"] = f"{np.median(latency) * 1e3:.2f}"
+        for stage, samples in stages.items():
             if samples:
                 values[f"{stage}_ms_median"] = f"{np.median(samples) * 1e3:.2f}"
-        for cause, n in self.rejected.items():
+        for cause, n in rejected.items():
             values[f"frames_rejected_{cause}"] = str(n)
         status = DiagnosticStatus(
-            level=DiagnosticStatus.WARN if self.rejected else DiagnosticStatus.OK,
+            level=DiagnosticStatus.WARN if rejected else DiagnosticStatus.OK,
             name=f"pose_ros: {self.get_fully_qualified_name()}", hardware_id=values["backend"],
-            message="frames rejected" if self.rejected else "ok",
+            message="frames rejected" if rejected else "ok",
             values=[KeyValue(key=k, value=val) for k, val in values.items()])
         diag = DiagnosticArray(status=[status])
         diag.header.stamp = self.get_clock().now().to_msg()

@@ -16,7 +16,7 @@ from rclpy.qos import QoSProfile, ReliabilityPolicy
 from rosbags.rosbag2 import Reader
 
 from pose_ros.bag.typestore import message_class
-from pose_ros.progress_bar import ProgressBar
+from pose_ros.progress import ProgressBar
 
 IMAGE_TYPES = {"sensor_msgs/msg/Image", "sensor_msgs/msg/CompressedImage",
                "sensor_msgs/msg/CameraInfo"}

@@ -15,9 +15,12 @@ import cv2
 import numpy as np
 import rclpy
 from pose_ros_msgs.msg import PersonArray
+from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import Image
 from skimage import data
+
+from pose_ros.node.ros_session import ros_node
 
 TIMEOUT_S = 60.0
 OUTPUT = Path("out") / "demo_annotated.png"
@@ -27,30 +30,14 @@ def main() -> int:
     model = sys.argv[1] if len(sys.argv) > 1 else "movenet_lightning"
     node_proc = subprocess.Popen(["pose_node", "--ros-args", "-p", f"model:={model}",
                                   "-p", "qos_reliability:=reliable", "-r", "image:=/demo/image"])
-    rclpy.init()
-    node = rclpy.create_node("pose_ros_demo")
-    reliable = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)
     poses: list[PersonArray] = []
     annotated: list[Image] = []
-    node.create_subscription(PersonArray, "poses", poses.append, 10)
-    node.create_subscription(Image, "debug_image", annotated.append, reliable)
-    pub = node.create_publisher(Image, "/demo/image", reliable)
-    rgb = data.astronaut()
-    msg = Image(height=rgb.shape[0], width=rgb.shape[1], encoding="rgb8",
-                step=rgb.shape[1] * 3, data=rgb.tobytes())
-    msg.header.frame_id = "camera_optical_frame"
-    try:
-        deadline = node.get_clock().now().nanoseconds + int(TIMEOUT_S * 1e9)
-        while not (poses and annotated) and node.get_clock().now().nanoseconds < deadline:
-            if pub.get_subscription_count() and not poses:
-                msg.header.stamp = node.get_clock().now().to_msg()
-                pub.publish(msg)
-            rclpy.spin_once(node, timeout_sec=0.5)
-    finally:
-        node_proc.send_signal(subprocess.signal.SIGINT)
-        node_proc.wait(10)
-        node.destroy_node()
-        rclpy.shutdown()
+    with ros_node("pose_ros_demo") as node:
+        try:
+            _exchange(node, poses, annotated)
+        finally:
+            node_proc.send_signal(subprocess.signal.SIGINT)
+            node_proc.wait(10)
     if not poses:
         print("demo: the node published no poses", file=sys.stderr)
         return 1
@@ -68,6 +55,24 @@ def main() -> int:
         cv2.imwrite(str(OUTPUT), cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR))
         print(f"demo: annotated image written to {OUTPUT.resolve()}")
     return 0
+
+
+def _exchange(node: Node, poses: list[PersonArray], annotated: list[Image]) -> None:
+    """Send the photo until the node's poses and annotated image come back."""
+    reliable = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)
+    node.create_subscription(PersonArray, "poses", poses.append, 10)
+    node.create_subscription(Image, "debug_image", annotated.append, reliable)
+    pub = node.create_publisher(Image, "/demo/image", reliable)
+    rgb = data.astronaut()
+    msg = Image(height=rgb.shape[0], width=rgb.shape[1], encoding="rgb8",
+                step=rgb.shape[1] * 3, data=rgb.tobytes())
+    msg.header.frame_id = "camera_optical_frame"
+    deadline = node.get_clock().now().nanoseconds + int(TIMEOUT_S * 1e9)
+    while not (poses and annotated) and node.get_clock().now().nanoseconds < deadline:
+        if pub.get_subscription_count() and not poses:
+            msg.header.stamp = node.get_clock().now().to_msg()
+            pub.publish(msg)
+        rclpy.spin_once(node, timeout_sec=0.5)
 
 
 if __name__ == "__main__":

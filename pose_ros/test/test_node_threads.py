@@ -1,0 +1,66 @@
+"""The node's two threads (executor and inference) share no state unguarded.
+
+The real PoseNode in this process, with real rclpy: one thread plays the inference
+thread's part (counting rejected frames of ever new causes) while this one runs the
+executor's diagnostics tick as fast as it can.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from rclpy.logging import LoggingSeverity
+from std_srvs.srv import SetBool
+
+STRESS_S = 3.0
+
+
+def test_diagnostics_survive_new_rejection_causes(ros, model_dir):
+    """Before the lock, a cause first counted during a tick raised 'dictionary changed
+    size during iteration' out of the timer callback, and so out of spin()."""
+    from pose_ros.node.pose_node import PoseNode
+
+    node = PoseNode()
+    node.get_logger().set_level(LoggingSeverity.ERROR)  # a warning per new cause would flood
+    stop, counted = threading.Event(), [0]
+
+    def reject_new_causes() -> None:
+        while not stop.is_set():
+            node._reject(f"stress_{counted[0]}", "a new cause")
+            counted[0] += 1
+    worker = threading.Thread(target=reject_new_causes)
+    worker.start()
+    ticks = 0
+    try:
+        deadline = time.monotonic() + STRESS_S
+        while time.monotonic() < deadline:
+            node._publish_diagnostics()
+            ticks += 1
+    finally:
+        stop.set()
+        worker.join()
+        node.destroy_node()
+    assert ticks > 10 and counted[0] > 1000, (ticks, counted[0])  # the two really overlapped
+
+
+def test_disable_resets_the_estimator_on_the_inference_thread(ros, model_dir):
+    """~/enable false forgets temporal state; the reset must run where postprocess runs,
+    not on the executor thread in the middle of a frame."""
+    from pose_ros.node.pose_node import PoseNode
+
+    node = PoseNode()
+    real_reset, reset_on = node.estimator.reset, []
+
+    def recording_reset() -> None:
+        reset_on.append(threading.current_thread().name)
+        real_reset()
+    node.estimator.reset = recording_reset
+    try:
+        node._on_enable(SetBool.Request(data=False), SetBool.Response())
+        deadline = time.monotonic() + 5.0
+        while not reset_on and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        node.destroy_node()
+    assert reset_on == ["pose_inference"]

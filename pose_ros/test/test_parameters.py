@@ -1,0 +1,58 @@
+"""The parameter table is the one source: of the estimators' options, the reference
+document, and of which parameters do nothing for the loaded model (the defaults file:
+test_config.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pose_ros.api import create_estimator
+from pose_ros.estimators import FAMILIES
+from pose_ros.models.registry import model_names, model_spec
+from pose_ros.node.parameters import (BY_NAME, PARAMS, estimator_options, ignored,
+                                      markdown_text, options_of)
+
+PACKAGE = Path(__file__).resolve().parents[1]
+
+
+def test_the_reference_document_is_the_table():
+    assert (PACKAGE.parent / "docs" / "parameters.md").read_text() == markdown_text(), \
+        "regenerate it: python -m pose_ros.node.parameters --markdown > docs/parameters.md"
+
+
+@pytest.mark.parametrize("model", model_names())
+def test_every_model_takes_the_options_the_node_passes(model, tmp_path):
+    # create_estimator refuses options its family's config lacks; no model is loaded yet
+    family = model_spec(model).family
+    defaults = {p.name: p.default for p in PARAMS}
+    estimator = create_estimator(model, "onnxruntime", tmp_path,
+                                 **estimator_options(family, defaults))
+    for name in options_of(family):
+        assert getattr(estimator.config, name) == BY_NAME[name].default, name
+
+
+def test_every_family_option_is_a_parameter_of_one_meaning():
+    # min_pose_score filters the published poses of every model: each family takes it
+    assert all("min_pose_score" in options_of(family) for family in FAMILIES)
+    assert options_of("posenet").count("root_score_threshold") == 1
+    assert "root_score_threshold" not in options_of("movenet_singlepose")
+
+
+def test_parameters_of_another_family_do_nothing_and_say_so():
+    defaults = {p.name: p.default for p in PARAMS}
+    why = ignored("movenet_lightning", defaults)
+    assert why["flip_horizontal"] == "movenet_lightning does not use it (used by posenet_mobilenet)"
+    assert {"nms_radius", "decoding", "tracking"} <= why.keys()
+    assert not {"smoothing", "min_pose_score", "model", "min_keypoint_score"} & why.keys()
+
+
+def test_options_that_the_current_values_make_useless_say_so():
+    defaults = {p.name: p.default for p in PARAMS}
+    assert "nms_radius" not in ignored("posenet_mobilenet", defaults)  # multi-pose decoding
+    single = ignored("posenet_mobilenet", {**defaults, "decoding": "single"})
+    assert single["nms_radius"] == "only multi-pose decoding uses it (decoding is single)"
+    assert "smoothing" not in ignored("movenet_multipose", defaults)
+    untracked = ignored("movenet_multipose", {**defaults, "tracking": "off"})
+    assert untracked["smoothing"] == "smoothing follows tracked people (tracking is off)"
