@@ -36,12 +36,12 @@ import numpy as np
 import psutil
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray
-from pose_ros_msgs.msg import PersonArray
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 
 import core
 from pose_ros.backends.tensorrt_backend import tensorrt_available
 from pose_ros.models.registry import model_names
+from pose_ros_msgs.msg import PersonArray
 
 BENCH = Path(__file__).resolve().parent
 RATES = (15, 30, 60)
@@ -105,7 +105,8 @@ class Receiver:
         now = time.time_ns()
         self.count += 1
         if self.count > WARMUP_FRAMES:
-            self.latencies_ns.append(now - (msg.header.stamp.sec * 10**9 + msg.header.stamp.nanosec))
+            stamp_ns = msg.header.stamp.sec * 10**9 + msg.header.stamp.nanosec
+            self.latencies_ns.append(now - stamp_ns)
         if self.on_count:
             self.on_count(self.count)
 
@@ -189,7 +190,8 @@ def run_node(ros, model: str, size: str, rate: float, seconds: float = 0.0,
         run.latency_ms = {q: round(float(np.percentile(lat, p)), 2)
                           for q, p in (("median", 50), ("p90", 90), ("p99", 99))}
     if cpu_start:
-        run.node_cpu_percent = round(100 * (cpu_end[0] - cpu_start[0]) / (cpu_end[1] - cpu_start[1]), 1)
+        run.node_cpu_percent = round(
+            100 * (cpu_end[0] - cpu_start[0]) / (cpu_end[1] - cpu_start[1]), 1)
     run.stages_ms = receiver.stages
     run.node_counters = receiver.counters
     return run
@@ -230,7 +232,8 @@ def targets(runs: list[NodeRun], decode_ratio: float, soak: NodeRun) -> list[dic
                     "measured": r30.processed_fraction, "limit": 0.95, "at_most": False,
                     "detail": f"{r30.processed} of {r30.sent}"})
     out.append({"target": "PoseNet multi-pose decoding / inference, 5 people",
-                "measured": decode_ratio, "limit": 0.10, "at_most": True, "detail": "1920x1080, scale 1.0"})
+                "measured": decode_ratio, "limit": 0.10, "at_most": True,
+                "detail": "1920x1080, scale 1.0"})
     (first, a), (last, b) = sorted(soak.rss_mb_at.items())[0], sorted(soak.rss_mb_at.items())[-1]
     out.append({"target": f"resident memory growth, frame {first:,} to {last:,}",
                 "measured": (b - a) / a if last >= 10_000 else float("inf"), "limit": 0.05,
@@ -269,14 +272,15 @@ def markdown(machine: str, floor_ms: dict, runs: list[NodeRun], goals: list[dict
              explained: list[str], tensorrt_note: str = "") -> str:
     lines = [f"Measured on {machine}, ONNX Runtime CPU backend, one run.", "",
              "| model | backend | frame | rate Hz | processed | latency ms median / p90 / p99 | "
-             "raw inference ms (around the run) | node CPU % | node RSS MB | convert / pre / infer / decode / "
-             "build / publish ms |",
+             "raw inference ms (around the run) | node CPU % | node RSS MB | "
+             "convert / pre / infer / decode / build / publish ms |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in runs:
         lat = r.latency_ms
         stages = " / ".join(f"{r.stages_ms.get(s, float('nan')):.2f}" for s in
                             ("convert", "preprocess", "inference", "decode", "build", "publish"))
-        lines.append(f"| {r.model} | {r.backend} | {r.size} | {r.rate_hz:g} | {r.processed}/{r.sent} "
+        lines.append(f"| {r.model} | {r.backend} | {r.size} | {r.rate_hz:g} | "
+                     f"{r.processed}/{r.sent} "
                      f"({r.processed_fraction:.0%}) | {lat.get('median', 0):.2f} / "
                      f"{lat.get('p90', 0):.2f} / {lat.get('p99', 0):.2f} | "
                      f"{r.raw_ms:.2f} | {r.node_cpu_percent:.0f} | "
@@ -285,7 +289,8 @@ def markdown(machine: str, floor_ms: dict, runs: list[NodeRun], goals: list[dict
         lines += ["", tensorrt_note]
     models = dict.fromkeys(key.rsplit(" ", 1)[0] for key in floor_ms)
     lines += ["", "Floor, raw inference back to back at the start of the run, ms: "
-              + "; ".join(f"{model} " + " / ".join(f"{floor_ms[f'{model} {size}']:.2f}" for size in SIZES)
+              + "; ".join(f"{model} "
+                          + " / ".join(f"{floor_ms[f'{model} {size}']:.2f}" for size in SIZES)
                           for model in models)
               + f" ({' / '.join(SIZES)} frames)."]
     lines += ["", *explained]
@@ -298,7 +303,8 @@ def markdown(machine: str, floor_ms: dict, runs: list[NodeRun], goals: list[dict
 
 
 def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--seconds", type=float, default=8.0, help="per node run")
     p.add_argument("--models", nargs="+", default=["movenet_lightning"], choices=model_names())
     p.add_argument("--soak-frames", type=int, default=10_000)
@@ -341,7 +347,8 @@ def main() -> int:
     finally:
         ros.destroy_node()
         rclpy.try_shutdown()
-    results = {"machine": machine, "floor_inference_ms": floor_ms, "runs": [asdict(r) for r in runs],
+    results = {"machine": machine, "floor_inference_ms": floor_ms,
+               "runs": [asdict(r) for r in runs],
                "soak": asdict(soak), "posenet_decode_ratio_5_people": decode_ratio,
                "tensorrt": "measured" if trt_ok else f"skipped: {trt_why}",
                "targets": targets(runs, decode_ratio, soak)}
@@ -358,7 +365,8 @@ def render(results: dict) -> str:
     runs = [NodeRun(**r) for r in results["runs"]]
     trt = results.get("tensorrt", "")
     return markdown(results["machine"], results["floor_inference_ms"], runs, results["targets"],
-                    breakdown(runs), f"TensorRT (FP16) rows {trt}." if trt.startswith("skipped") else "")
+                    breakdown(runs),
+                    f"TensorRT (FP16) rows {trt}." if trt.startswith("skipped") else "")
 
 
 if __name__ == "__main__":

@@ -11,8 +11,11 @@ from __future__ import annotations
 import numpy as np
 
 from pose_ros.keypoints import KEYPOINT_INDEX
-from pose_ros.movenet_constants import (BODY_EXPANSION_RATIO, MIN_CROP_KEYPOINT_SCORE,
-                                        TORSO_EXPANSION_RATIO)
+from pose_ros.movenet_constants import (
+    BODY_EXPANSION_RATIO,
+    MIN_CROP_KEYPOINT_SCORE,
+    TORSO_EXPANSION_RATIO,
+)
 
 TORSO = np.array([KEYPOINT_INDEX[n] for n in
                   ("left_shoulder", "right_shoulder", "left_hip", "right_hip")])

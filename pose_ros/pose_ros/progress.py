@@ -75,6 +75,6 @@ class ProgressBar:
         if fraction is None:
             bar = f"{self.done}"
         else:
-            filled = int(round(min(fraction, 1.0) * self.width))
+            filled = round(min(fraction, 1.0) * self.width)
             bar = f"[{'#' * filled}{'.' * (self.width - filled)}] {self.done}/{self.total}"
         return f"{self.what} {bar} {time.monotonic() - self._start:5.1f} s {note}".rstrip()

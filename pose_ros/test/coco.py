@@ -53,7 +53,8 @@ def load(folder: Path) -> list[AnnotatedImage]:
 def oks(pose: Pose, person: Person) -> float:
     """COCO's object keypoint similarity over the labelled keypoints."""
     labelled = person.keypoints[:, 2] > 0
-    d2 = np.sum((pose.xy[labelled].astype(np.float64) - person.keypoints[labelled, :2]) ** 2, axis=1)
+    error = pose.xy[labelled].astype(np.float64) - person.keypoints[labelled, :2]
+    d2 = np.sum(error ** 2, axis=1)
     k2 = (2 * COCO_SIGMAS[labelled]) ** 2
     return float(np.mean(np.exp(-d2 / (2 * max(person.area, 1.0) * k2))))
 

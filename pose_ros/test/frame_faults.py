@@ -33,8 +33,8 @@ def main() -> int:
     while len(faults) < frames and time.monotonic() < deadline:
         rclpy.spin_once(node, timeout_sec=0.1)
     counted = len(faults) - SETTLE - 1
-    print(json.dumps({"frames": len(faults),
-                      "faults_per_frame": (faults[-1] - faults[SETTLE]) / counted if counted > 0 else None}))
+    per_frame = (faults[-1] - faults[SETTLE]) / counted if counted > 0 else None
+    print(json.dumps({"frames": len(faults), "faults_per_frame": per_frame}))
     return 0
 
 

@@ -7,13 +7,12 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import rclpy
 from rclpy.node import Node
-
 
 TEST_DIR = Path(__file__).resolve().parent
 SHARED_MEMORY = Path("/dev/shm")

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import sys
 
-from pose_ros_msgs.msg import BoundingBox, Keypoint, Person, PersonArray
-
 from pose_ros.keypoints import KEYPOINT_NAMES
+from pose_ros_msgs.msg import BoundingBox, Keypoint, Person, PersonArray
 
 
 def sample_person_array() -> PersonArray:

@@ -37,8 +37,9 @@ def read(bag, topic):
 def replay(shared_data, model_dir, ros, tmp_path_factory):
     folder = tmp_path_factory.mktemp("replay")
     source, recorded = folder / "squats", folder / "poses"
-    made = subprocess.run(["pose-ros", "bag", "make", str(shared_data / "video" / "pose_squats.mp4"),
-                           str(source), "--topic", IMAGE], capture_output=True, text=True)
+    video = shared_data / "video" / "pose_squats.mp4"
+    made = subprocess.run(["pose-ros", "bag", "make", str(video), str(source), "--topic", IMAGE],
+                          capture_output=True, text=True)
     assert made.returncode == 0, made.stderr
     # what launch/pose.launch.py runs, with the bag's topics and the test's model folder;
     # reliable: a regression run must see every frame, which best effort (the robot's

@@ -20,7 +20,8 @@ def test_image_fields_and_pixels_match_rclpy(frame_id, encoding):
     msg.header.frame_id = frame_id
     raw = parse_image(serialize_message(msg))
     assert raw.header == msg.header
-    assert (raw.height, raw.width, raw.encoding, raw.is_bigendian, raw.step) == (5, 4, encoding, 1, 14)
+    assert ((raw.height, raw.width, raw.encoding, raw.is_bigendian, raw.step)
+            == (5, 4, encoding, 1, 14))
     assert bytes(raw.data) == pixels
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from pose_ros_msgs.msg import PersonArray
 from rclpy.serialization import deserialize_message, serialize_message
 from std_msgs.msg import Header
 
 from pose_ros.keypoints import KEYPOINT_NAMES
 from pose_ros.node.cdr_person_array import person_array_cdr
 from pose_ros.types import Pose
+from pose_ros_msgs.msg import PersonArray
 
 
 def random_poses(n: int, seed: int = 0) -> list[Pose]:
@@ -60,4 +60,5 @@ def test_bytes_read_back_in_rosbags():
     msg = typestore().deserialize_cdr(data, "pose_ros_msgs/msg/PersonArray")
     assert (msg.header.frame_id, msg.image_width, msg.model) == ("cam", 1920, "movenet_multipose")
     assert [p.track_id for p in msg.persons] == [-1, 6]
-    np.testing.assert_array_equal(np.float32([k.x for k in msg.persons[1].keypoints]), poses[1].xy[:, 0])
+    np.testing.assert_array_equal(np.float32([k.x for k in msg.persons[1].keypoints]),
+                                  poses[1].xy[:, 0])

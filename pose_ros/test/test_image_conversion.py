@@ -7,9 +7,8 @@ import numpy as np
 import pytest
 from sensor_msgs.msg import CompressedImage
 
-from pose_ros.node.image_conversion import ImageError, compressed_to_rgb, image_to_rgb
-
 from image_messages import gray_in_every_encoding, make_image
+from pose_ros.node.image_conversion import ImageError, compressed_to_rgb, image_to_rgb
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +66,7 @@ def test_grey_is_identical_in_every_encoding(rgb):
 
 def test_compressed_jpeg_and_png(rgb):
     for fmt, ext in (("jpeg", ".jpg"), ("png", ".png")):
-        ok, data = cv2.imencode(ext, rgb[..., ::-1])
+        _, data = cv2.imencode(ext, rgb[..., ::-1])
         got = compressed_to_rgb(CompressedImage(format=fmt, data=data.tobytes()))
         assert got.shape == rgb.shape
         assert np.abs(got.astype(int) - rgb).mean() < (3 if fmt == "jpeg" else 1e-9)
@@ -90,7 +89,7 @@ def test_malformed_images_are_refused_with_a_cause(rgb, change, cause):
 
 
 def test_decompression_bomb_refused_before_decoding():
-    ok, data = cv2.imencode(".png", np.zeros((3000, 3000, 3), np.uint8))
+    _, data = cv2.imencode(".png", np.zeros((3000, 3000, 3), np.uint8))
     with pytest.raises(ImageError, match="too_large"):
         compressed_to_rgb(CompressedImage(format="png", data=data.tobytes()), max_pixels=1_000_000)
     with pytest.raises(ImageError, match="corrupt_compressed"):

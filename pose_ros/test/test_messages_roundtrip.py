@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pose_ros_msgs.msg import PersonArray, Skeleton
-
 from pose_ros.keypoints import KEYPOINT_NAMES, SKELETON_EDGES
 from pose_ros.node.qos import LATCHED
-
+from pose_ros_msgs.msg import PersonArray, Skeleton
 from ros_helpers import receive, spawn, spawn_python, stop
 from sample_messages import sample_person_array
 

@@ -71,7 +71,7 @@ def test_round_trip_gives_identical_files_that_load_and_agree(model_dir, archive
     listed = subprocess.run(["pose-ros-models", "--model-dir", str(robot), "list"],
                             capture_output=True, text=True, check=True).stdout
     for name in model_names():
-        line = next(l for l in listed.splitlines() if l.startswith(name))
+        line = next(row for row in listed.splitlines() if row.startswith(name))
         assert line.split()[3] == "yes", listed  # the converted column
     # what the node does: verify against converted.json, load in ONNX Runtime, estimate
     for name in model_names():
@@ -249,7 +249,7 @@ def test_a_bad_archive_is_refused_and_changes_nothing(model_dir, archives, tmp_p
     before = _files(robot)
     capsys.readouterr()
     assert main(["--model-dir", str(robot), "import", str(bad)]) == 1
-    errors = [l for l in capsys.readouterr().err.splitlines() if "error:" in l]
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
     assert len(errors) == 1, errors
     reasons = reason if isinstance(reason, tuple) else (reason,)
     assert any(r in errors[0] for r in reasons) and str(bad) in errors[0], errors[0]

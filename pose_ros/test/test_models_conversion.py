@@ -44,8 +44,8 @@ def test_onnx_matches_the_tfjs_graph(model_dir, name):
         diff = np.abs(got[out_name] - expected[tf_name])
         # MoveNet keypoints are in 0..1 of the input: this is 1e-3 of the input size.
         assert diff.max() < TOLERANCE, f"{name}:{out_name} differs by {diff.max():.2e}"
-    print(f"{name}: max |ONNX - TF.js| = "
-          + ", ".join(f"{k} {v:.1e}" for k, v in converted_entry(model_dir, name)["max_abs_diff"].items()))
+    diffs = converted_entry(model_dir, name)["max_abs_diff"]
+    print(f"{name}: max |ONNX - TF.js| = " + ", ".join(f"{k} {v:.1e}" for k, v in diffs.items()))
 
 
 def test_conversion_verifies_with_tensorflow_onednn_off(model_dir, tmp_path, monkeypatch):

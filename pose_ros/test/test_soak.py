@@ -8,12 +8,12 @@ import time
 
 import cv2
 import psutil
-from pose_ros_msgs.msg import PersonArray
 from rcl_interfaces.srv import GetParameters
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import Image
 
 from image_messages import make_image
+from pose_ros_msgs.msg import PersonArray
 from ros_helpers import diagnostic_values, spawn, spin_until, stop
 
 FRAMES = 10_000
@@ -21,8 +21,9 @@ CHECKPOINT = 1_000
 
 
 def test_ten_thousand_frames_memory_flat(ros, model_dir, shared_data):
-    proc = spawn(["pose_node", "--ros-args", "-r", "__node:=pose_soak", "-p", "backend:=onnxruntime",
-                  "-p", f"model_dir:={model_dir}", "-p", "qos_reliability:=reliable",
+    proc = spawn(["pose_node", "--ros-args", "-r", "__node:=pose_soak",
+                  "-p", "backend:=onnxruntime", "-p", f"model_dir:={model_dir}",
+                  "-p", "qos_reliability:=reliable",
                   "-r", "image:=/soak/image", "-r", "poses:=/soak/poses"])
     try:
         client = ros.create_client(GetParameters, "/pose_soak/get_parameters")
@@ -40,9 +41,9 @@ def test_ten_thousand_frames_memory_flat(ros, model_dir, shared_data):
         for i in range(1, FRAMES + 1):
             msg.header.stamp.sec, msg.header.stamp.nanosec = 1, i
             pub.publish(msg)
-            if not spin_until(ros, lambda: answered[0] == i, 2.0):
+            if not spin_until(ros, lambda i=i: answered[0] == i, 2.0):
                 pub.publish(msg)  # best effort on the node's side may lose one: resend
-                assert spin_until(ros, lambda: answered[0] == i, 10), f"frame {i} unanswered"
+                assert spin_until(ros, lambda i=i: answered[0] == i, 10), f"frame {i} unanswered"
             if i in (CHECKPOINT, FRAMES):
                 rss[i] = node.memory_info().rss / 2**20
         took = time.monotonic() - start

@@ -45,7 +45,8 @@ def test_smoothing_reduces_jitter_without_lag(model_dir, shared_data):
         return np.linalg.norm(xy[1:-1] - (xy[:-2] + xy[2:]) / 2, axis=-1)[confident].mean()
     # lag: how far the smoothed track trails the unsmoothed one
     lag = np.linalg.norm(smooth - raw, axis=-1)[1:-1][confident].mean()
-    print(f"\n{len(raw)} frames: jitter {jitter(raw):.2f} px raw -> {jitter(smooth):.2f} px smoothed,"
+    print(f"\n{len(raw)} frames: jitter {jitter(raw):.2f} px raw -> "
+          f"{jitter(smooth):.2f} px smoothed,"
           f" mean lag {lag:.2f} px")
     assert jitter(smooth) < jitter(raw)
     assert lag < MAX_MEAN_LAG_PX

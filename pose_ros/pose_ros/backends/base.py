@@ -37,7 +37,7 @@ class Backend(abc.ABC):
     def run(self, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Run once; ``feeds`` maps input names to arrays, the result output names to arrays."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 (optional: a no-op for backends with nothing to free)
         """Release the model; the backend is unusable afterwards."""
 
     def __enter__(self) -> Backend:

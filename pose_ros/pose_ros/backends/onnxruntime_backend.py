@@ -30,7 +30,7 @@ class OnnxRuntimeBackend(Backend):
         options.log_severity_level = 3
         available = ort.get_available_providers()
         chosen = providers or [p for p in ACCELERATED_PROVIDERS if p in available]
-        chosen = list(chosen) + ["CPUExecutionProvider"]
+        chosen = [*chosen, "CPUExecutionProvider"]
         self._session = ort.InferenceSession(str(model_path), options, providers=chosen)
         self.providers = self._session.get_providers()
         self._inputs = [TensorInfo(i.name, np.dtype(_ONNX_TYPES[i.type]), tuple(i.shape))

@@ -46,7 +46,7 @@ class ShapeProfile:
 def tensorrt_available() -> tuple[bool, str]:
     """(usable, why): TensorRT and pycuda importable and a CUDA GPU present."""
     try:
-        import tensorrt  # noqa: F401
+        import tensorrt
     except ImportError:
         return False, "TensorRT is not installed (it comes with JetPack / NVIDIA's wheels)"
     try:

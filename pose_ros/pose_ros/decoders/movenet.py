@@ -5,9 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from pose_ros.keypoints import NUM_KEYPOINTS
-from pose_ros.movenet_constants import (DEFAULT_MIN_POSE_SCORE, MIN_CROP_KEYPOINT_SCORE,
-                                        MULTIPOSE_BOX_IDX, MULTIPOSE_BOX_SCORE_IDX,
-                                        MULTIPOSE_INSTANCE_SIZE, NUM_KEYPOINT_VALUES)
+from pose_ros.movenet_constants import (
+    DEFAULT_MIN_POSE_SCORE,
+    MIN_CROP_KEYPOINT_SCORE,
+    MULTIPOSE_BOX_IDX,
+    MULTIPOSE_BOX_SCORE_IDX,
+    MULTIPOSE_INSTANCE_SIZE,
+    NUM_KEYPOINT_VALUES,
+)
 from pose_ros.transforms import normalized_to_input_pixels
 from pose_ros.types import Pose
 

@@ -19,7 +19,7 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 def decode_single_pose(heatmap_logits: np.ndarray, offsets: np.ndarray,
                        output_stride: int) -> Pose:
     """``heatmap_logits`` (H, W, 17), ``offsets`` (H, W, 34) -> one pose in input pixels."""
-    height, width, num_keypoints = heatmap_logits.shape
+    _, width, num_keypoints = heatmap_logits.shape
     # sigmoid is monotonic: the argmax of the logits is the argmax of the scores.
     flat = heatmap_logits.reshape(-1, num_keypoints).argmax(axis=0)
     ys, xs = np.divmod(flat, width)

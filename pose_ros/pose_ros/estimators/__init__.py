@@ -21,6 +21,13 @@ FAMILIES = {
     "movenet_multipose": (MoveNetMultiPoseEstimator, MultiPoseConfig),
 }
 
-__all__ = ["FAMILIES", "PoseEstimator", "PoseNetEstimator", "PoseNetConfig",
-           "MoveNetSinglePoseEstimator", "MoveNetConfig", "MoveNetMultiPoseEstimator",
-           "MultiPoseConfig"]
+__all__ = [
+    "FAMILIES",
+    "MoveNetConfig",
+    "MoveNetMultiPoseEstimator",
+    "MoveNetSinglePoseEstimator",
+    "MultiPoseConfig",
+    "PoseEstimator",
+    "PoseNetConfig",
+    "PoseNetEstimator",
+]

@@ -93,7 +93,7 @@ class PoseEstimator(abc.ABC):
         """The model file this estimator will load, verified now rather than at frame one."""
         return onnx_model_path(self.spec, self.model_dir, self._output_stride())
 
-    def reset(self) -> None:
+    def reset(self) -> None:  # noqa: B027 (optional: a no-op for stateless estimators)
         """Forget temporal state (crop region, filters, tracks)."""
 
     def warm_up(self, width: int = 640, height: int = 480) -> None:

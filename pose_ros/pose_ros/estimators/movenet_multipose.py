@@ -11,8 +11,11 @@ from pose_ros.decoders.movenet import decode_multiple_poses
 from pose_ros.estimators.base import InputBuffers, PoseEstimator, Prepared
 from pose_ros.filters.keypoint_smoother import DEFAULT_MAX_GAP_S, KeypointSmoother
 from pose_ros.filters.one_euro import OneEuroConfig
-from pose_ros.movenet_constants import (DEFAULT_MIN_POSE_SCORE, MULTIPOSE_DEFAULT_MAX_DIMENSION,
-                                        MULTIPOSE_DIMENSION_DIVISOR)
+from pose_ros.movenet_constants import (
+    DEFAULT_MIN_POSE_SCORE,
+    MULTIPOSE_DEFAULT_MAX_DIMENSION,
+    MULTIPOSE_DIMENSION_DIVISOR,
+)
 from pose_ros.tracking.bounding_box_tracker import BoundingBoxTracker
 from pose_ros.tracking.keypoint_tracker import KeypointTracker
 from pose_ros.tracking.tracker import Tracker
@@ -49,7 +52,8 @@ class MultiPoseConfig:
 
 
 def make_tracker(kind: str) -> Tracker | None:
-    return {"bounding_box": BoundingBoxTracker, "keypoint": KeypointTracker}.get(kind, lambda: None)()
+    trackers = {"bounding_box": BoundingBoxTracker, "keypoint": KeypointTracker}
+    return trackers.get(kind, lambda: None)()
 
 
 class MoveNetMultiPoseEstimator(PoseEstimator):

@@ -40,13 +40,16 @@ class PoseNetConfig:
 
     def validate(self, strides: tuple[int, ...]) -> None:
         if self.output_stride not in strides:
-            raise ValueError(f"output_stride must be one of {list(strides)}, not {self.output_stride}")
+            raise ValueError(f"output_stride must be one of {list(strides)}, "
+                             f"not {self.output_stride}")
         if not 0.2 <= self.image_scale_factor <= 1.0:
-            raise ValueError(f"image_scale_factor must be in [0.2, 1.0], not {self.image_scale_factor}")
+            raise ValueError(f"image_scale_factor must be in [0.2, 1.0], "
+                             f"not {self.image_scale_factor}")
         if self.decoding not in DECODINGS:
             raise ValueError(f"decoding must be one of {DECODINGS}, not {self.decoding!r}")
         if self.max_pose_detections < 1:
-            raise ValueError(f"max_pose_detections must be at least 1, not {self.max_pose_detections}")
+            raise ValueError(f"max_pose_detections must be at least 1, "
+                             f"not {self.max_pose_detections}")
         for name in ("root_score_threshold", "min_pose_score"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], not {getattr(self, name)}")

@@ -26,7 +26,8 @@ class LowPassFilter:
         elif threshold is None:
             result = self.stored + self.alpha * (value - self.stored)
         else:
-            result = self.stored + self.alpha * threshold * np.arcsinh((value - self.stored) / threshold)
+            step = np.arcsinh((value - self.stored) / threshold)
+            result = self.stored + self.alpha * threshold * step
         self.raw = value
         self.stored = result
         return result

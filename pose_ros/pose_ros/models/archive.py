@@ -32,8 +32,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from pose_ros.models.converted import (is_converted, read_manifest, reference_path,
-                                       write_manifest)
+from pose_ros.models.converted import is_converted, read_manifest, reference_path, write_manifest
 from pose_ros.models.fetch import CHUNK, sha256_file
 from pose_ros.models.registry import CONVERTED_MANIFEST, model_names, model_spec
 from pose_ros.progress import say
@@ -206,7 +205,7 @@ def _read(archive: Path, name: str, read, size: int = CHUNK) -> bytes:
     try:
         return read(size)
     except _DAMAGED as e:
-        raise _refuse(archive, f"{name} is damaged or cut short ({type(e).__name__}: {e})")
+        raise _refuse(archive, f"{name} is damaged or cut short ({type(e).__name__}: {e})") from e
 
 
 def _members(archive: Path, tar: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
@@ -218,7 +217,7 @@ def _members(archive: Path, tar: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
         except StopIteration:
             return
         except _DAMAGED as e:
-            raise _refuse(archive, f"it is damaged or cut short ({type(e).__name__}: {e})")
+            raise _refuse(archive, f"it is damaged or cut short ({type(e).__name__}: {e})") from e
         yield member
 
 
@@ -242,16 +241,17 @@ def _parse_manifest(archive: Path, data: bytes) -> ArchiveManifest:
                                made_with=dict(doc.get("made_with", {})))
     except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise _refuse(archive, f"{ARCHIVE_MANIFEST} is not a valid model archive manifest "
-                               f"({e})")
+                               f"({e})") from e
 
 
 def _unpack_verified(archive: Path, staging: Path) -> ArchiveManifest:
     """Every member into ``staging``, each checked against ``archive.json`` (the first
     member) before the next is read; nothing unlisted, nothing listed left out."""
     try:
-        tar = tarfile.open(archive, "r:*")
+        # opened alone in the try so that only opening is refused here; `with tar` closes it
+        tar = tarfile.open(archive, "r:*")  # noqa: SIM115
     except (*_DAMAGED, OSError) as e:
-        raise _refuse(archive, f"not a readable tar archive ({type(e).__name__}: {e})")
+        raise _refuse(archive, f"not a readable tar archive ({type(e).__name__}: {e})") from e
     manifest: ArchiveManifest | None = None
     seen: set[str] = set()
     with tar:
@@ -319,7 +319,7 @@ def _check_models(archive: Path, staging: Path, manifest: ArchiveManifest) -> di
             claimed.add(reference_path(staging, name).name)
     except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise _refuse(archive, f"its {CONVERTED_MANIFEST} is malformed ({type(e).__name__}: "
-                               f"{e})")
+                               f"{e})") from e
     if sorted(converted) != sorted(manifest.models):
         raise _refuse(archive, f"{CONVERTED_MANIFEST} holds {sorted(converted)}, "
                                f"{ARCHIVE_MANIFEST} lists {sorted(manifest.models)}")

@@ -53,7 +53,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         converted = is_converted(spec, args.model_dir)
         entry = converted_entry(args.model_dir, name) if converted else None
         files = ", ".join(str(args.model_dir / f) for f in entry["files"]) if entry else "-"
-        print(f"{name:20} {spec.family:20} {'yes' if spec_files_present(spec, args.model_dir) else 'no':8} "
+        present = spec_files_present(spec, args.model_dir)
+        print(f"{name:20} {spec.family:20} {'yes' if present else 'no':8} "
               f"{'yes' if converted else 'no':10} {files}")
     return 0
 
@@ -69,7 +70,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_build_engine(args: argparse.Namespace) -> int:
-    from pose_ros.backends.tensorrt_backend import TensorRTBackend, ShapeProfile, tensorrt_available
+    from pose_ros.backends.tensorrt_backend import ShapeProfile, TensorRTBackend, tensorrt_available
     from pose_ros.models.locate import onnx_model_path
 
     ok, why = tensorrt_available()

@@ -17,8 +17,14 @@ import numpy as np
 import onnx
 
 from pose_ros.models import onnx_graph, posenet_stride
-from pose_ros.models.converted import (ConversionError, ConvertedModel, is_converted,
-                                       read_manifest, reference_path, write_manifest)
+from pose_ros.models.converted import (
+    ConversionError,
+    ConvertedModel,
+    is_converted,
+    read_manifest,
+    reference_path,
+    write_manifest,
+)
 from pose_ros.models.fetch import FetchError, missing_or_bad, sha256_file
 from pose_ros.models.registry import ModelSpec, model_spec, source_dir
 from pose_ros.progress import run_with_heartbeat, say

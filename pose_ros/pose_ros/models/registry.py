@@ -10,11 +10,10 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Union
 
-Dim = Union[int, str]
+Dim = int | str
 MANIFEST_PATH = Path(__file__).with_name("manifest.json")
 CONVERTED_MANIFEST = "converted.json"
 
@@ -81,7 +80,7 @@ def source_package() -> SourcePackage:
     return SourcePackage(**_manifest()["source"])
 
 
-@lru_cache(maxsize=None)
+@cache
 def model_spec(name: str) -> ModelSpec:
     models = _manifest()["models"]
     if name not in models:

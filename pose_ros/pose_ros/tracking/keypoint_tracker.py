@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from pose_ros.keypoints import COCO_SIGMAS
-from pose_ros.movenet_constants import (KEYPOINT_TRACKER_CONFIDENCE_THRESHOLD,
-                                        KEYPOINT_TRACKER_MIN_KEYPOINTS,
-                                        KEYPOINT_TRACKER_MIN_SIMILARITY)
+from pose_ros.movenet_constants import (
+    KEYPOINT_TRACKER_CONFIDENCE_THRESHOLD,
+    KEYPOINT_TRACKER_MIN_KEYPOINTS,
+    KEYPOINT_TRACKER_MIN_SIMILARITY,
+)
 from pose_ros.tracking.tracker import Tracker, TrackerConfig
 
 DEFAULT_CONFIG = TrackerConfig(min_similarity=KEYPOINT_TRACKER_MIN_SIMILARITY)

@@ -58,7 +58,8 @@ class Tracker(abc.ABC):
                     best = unmatched.pop(i)
             if best >= 0:
                 track = self.tracks[best]
-                track.last_timestamp, track.xy, track.scores, track.box = timestamp_s, xy, pose.scores, box
+                track.last_timestamp, track.xy = timestamp_s, xy
+                track.scores, track.box = pose.scores, box
             else:
                 track = Track(self._next_id, timestamp_s, xy, pose.scores, box)
                 self._next_id += 1
