@@ -13,6 +13,7 @@ import json
 import platform
 import time
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -26,7 +27,7 @@ SIZES = [(640, 480), (1920, 1080)]
 
 def video_frames(count: int, size: tuple[int, int]) -> list[np.ndarray]:
     cap = cv2.VideoCapture(str(DATA / "pose_squats.mp4"))
-    frames = []
+    frames: list[np.ndarray] = []
     while len(frames) < count:
         ok, frame = cap.read()
         if not ok:
@@ -60,13 +61,17 @@ def stage_times(name: str, frames: list[np.ndarray], threads: int, pace_hz: floa
         t2 = time.perf_counter()
         est.postprocess(outputs, prepared, t)
         t3 = time.perf_counter()
-        pre.append(t1 - t0), inf.append(t2 - t1), post.append(t3 - t2)
+        pre.append(t1 - t0)
+        inf.append(t2 - t1)
+        post.append(t3 - t2)
     return {"preprocess": stats(pre), "inference": stats(inf), "decode": stats(post)}
 
 
 def crowd(people: int) -> np.ndarray:
     """A 1920x1080 collage of ``people`` copies of a real photo of one person."""
-    person = cv2.cvtColor(cv2.imread(str(DATA / "pose.jpg")), cv2.COLOR_BGR2RGB)
+    bgr = cv2.imread(str(DATA / "pose.jpg"))
+    assert bgr is not None, f"cannot read {DATA / 'pose.jpg'}"
+    person = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
     cols = int(np.ceil(np.sqrt(people)))
     rows = int(np.ceil(people / cols))
     cell = (1920 // cols, 1080 // rows)
@@ -107,7 +112,7 @@ def main() -> int:
     p.add_argument("--threads", type=int, default=0, help="ONNX Runtime threads (0: all cores)")
     p.add_argument("--json", type=Path, help="also write the results here")
     args = p.parse_args()
-    results = {"machine": f"{platform.machine()}, {platform.processor() or 'cpu'}, "
+    results: dict[str, Any] = {"machine": f"{platform.machine()}, {platform.processor() or 'cpu'}, "
                           f"{__import__('os').cpu_count()} cores", "models": {}}
     print(f"# inference core, ONNX Runtime CPU, {results['machine']}\n")
     print("| model | frame | preprocess ms (median / p90) | inference ms | decode ms |")

@@ -26,9 +26,11 @@ import argparse
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -95,7 +97,8 @@ class Receiver:
         self.count = 0
         self.stages: dict[str, float] = {}
         self.counters: dict[str, int] = {}
-        self.on_count = None  # called with the running count, for RSS sampling
+        # called with the running count, for RSS sampling
+        self.on_count: Callable[[int], None] | None = None
         self._subs = [
             ros.create_subscription(PersonArray, "/bench/poses", self._on_poses,
                                     QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE)),
@@ -166,7 +169,7 @@ def run_node(ros, model: str, size: str, rate: float, seconds: float = 0.0,
         if stop_after and count in (1000, stop_after):
             run.rss_mb_at[count] = proc.memory_info().rss / 2**20
         if count == stop_after:
-            camera.send_signal(subprocess.signal.SIGINT)
+            camera.send_signal(signal.SIGINT)
     receiver.on_count = on_count
     # the camera starts once this process has discovered the node's poses publisher,
     # so no answer is lost to discovery
@@ -180,9 +183,10 @@ def run_node(ros, model: str, size: str, rate: float, seconds: float = 0.0,
         cpu_end = [sum(proc.cpu_times()[:2]), time.monotonic()]
         run.node_rss_mb = proc.memory_info().rss / 2**20
     finally:
-        node.send_signal(subprocess.signal.SIGINT)
+        node.send_signal(signal.SIGINT)
         node.wait(10)
         receiver.close()
+    assert camera.stdout is not None  # started with stdout=PIPE
     run.sent = json.loads(camera.stdout.read().strip().splitlines()[-1])["sent"]
     run.processed = receiver.counters.get("frames_processed", receiver.count)
     lat = np.array(receiver.latencies_ns) / 1e6

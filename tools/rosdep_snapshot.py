@@ -41,7 +41,7 @@ def package_keys() -> set[str]:
     keys = set()
     for name in PACKAGES:
         root = ET.parse(ROOT / name / "package.xml").getroot()
-        keys |= {e.text.strip() for tag in DEPEND_TAGS for e in root.iter(tag)}
+        keys |= {(e.text or "").strip() for tag in DEPEND_TAGS for e in root.iter(tag)}
     return keys - set(PACKAGES)
 
 
@@ -54,8 +54,8 @@ def resolve(rule: object, codename: str) -> str | None:
     if isinstance(rule, dict):
         installer = next((i for i in INSTALLERS if i in rule), "apt")
         packages = rule.get(installer, rule)
-        rule = packages["packages"] if isinstance(packages, dict) else packages
-        return f"{installer} {' '.join(rule)}"
+        names = packages["packages"] if isinstance(packages, dict) else packages
+        return f"{installer} {' '.join(names)}"
     return f"apt {' '.join(rule)}" if isinstance(rule, list) else None
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -32,7 +33,7 @@ _cache_lock = threading.Lock()
 
 def create_estimator(model: str = "movenet_lightning", backend: str = "auto",
                      model_dir: Path | str | None = None, threads: int = 0,
-                     precision: str = "fp16", **options) -> PoseEstimator:
+                     precision: str = "fp16", **options: Any) -> PoseEstimator:
     """An estimator for a registry model; ``options`` are its family's config fields
     (e.g. ``output_stride=8`` for PoseNet, ``tracking="keypoint"`` for MultiPose)."""
     spec = model_spec(model)

@@ -14,7 +14,8 @@ PALETTE = np.array([[230, 25, 75], [60, 180, 75], [255, 225, 25], [0, 130, 200],
 
 
 def colour_of(index: int) -> tuple[int, int, int]:
-    return tuple(int(v * 255) for v in PALETTE[index % len(PALETTE)])
+    r, g, b = (int(v * 255) for v in PALETTE[index % len(PALETTE)])
+    return r, g, b
 
 
 def draw_pose(canvas: np.ndarray, xy: np.ndarray, visible: np.ndarray,

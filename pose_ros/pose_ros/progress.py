@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 
 def say(message: str) -> None:
@@ -22,7 +22,7 @@ def say(message: str) -> None:
 
 
 def run_with_heartbeat(args: Sequence[str], what: str, every_s: float = 10.0,
-                       **kwargs) -> subprocess.CompletedProcess:
+                       **kwargs: Any) -> subprocess.CompletedProcess:
     """Run a quiet command, saying every ``every_s`` seconds that it is still going.
 
     Output is captured and returned; a failure raises with its last lines.

@@ -14,13 +14,14 @@ signal during the clean-up after ``rclpy.shutdown()`` is ignored too.
 from __future__ import annotations
 
 import signal
+from types import FrameType
 
 
 class _InterruptOnce:
     def __init__(self) -> None:
         self.stopping = False
 
-    def __call__(self, signum: int, frame) -> None:
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
         if not self.stopping:
             self.stopping = True
             raise KeyboardInterrupt

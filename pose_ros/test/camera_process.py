@@ -17,7 +17,9 @@ from sensor_msgs.msg import Image
 
 
 def main() -> int:
-    rgb = cv2.cvtColor(cv2.imread(sys.argv[1]), cv2.COLOR_BGR2RGB)
+    bgr = cv2.imread(sys.argv[1])
+    assert bgr is not None, f"cannot read {sys.argv[1]}"
+    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
     h, w = rgb.shape[:2]
     msg = Image(height=h, width=w, encoding="rgb8", step=w * 3, data=rgb.tobytes())
     msg.header.frame_id = "camera_optical_frame"

@@ -32,7 +32,9 @@ class AnnotatedImage:
     num_annotations: int      # every person annotation, crowds and unlabelled included
 
     def rgb(self) -> np.ndarray:
-        return cv2.cvtColor(cv2.imread(str(self.path)), cv2.COLOR_BGR2RGB)
+        bgr = cv2.imread(str(self.path))
+        assert bgr is not None, f"cannot read {self.path}"
+        return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
 def load(folder: Path) -> list[AnnotatedImage]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import rclpy
+from rclpy.client import Client
 from rclpy.node import Node
 
 TEST_DIR = Path(__file__).resolve().parent
@@ -38,7 +40,7 @@ def spawn_python(module: str, *args: str) -> subprocess.Popen:
 def stop(proc: subprocess.Popen, timeout: float = 5.0) -> str:
     """SIGINT the process, wait for it, and return what it printed."""
     if proc.poll() is None:
-        proc.send_signal(subprocess.signal.SIGINT)
+        proc.send_signal(signal.SIGINT)
         try:
             proc.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -100,7 +102,7 @@ def start_node(node: Node, model_dir, name: str, *extra: str) -> subprocess.Pope
     proc = spawn(["pose_node", "--ros-args", "-r", f"__node:={name}", "-p", "backend:=onnxruntime",
                   "-p", f"model_dir:={model_dir}", "-p", "qos_reliability:=reliable",
                   "-p", "qos_depth:=10", "-r", f"poses:=/{name}/poses", *extra])
-    client = node.create_client(GetParameters, f"/{name}/get_parameters")
+    client: Client = node.create_client(GetParameters, f"/{name}/get_parameters")
     try:
         # parameter services come up first; the poses publisher once the model is loaded
         if not (client.wait_for_service(timeout_sec=30) and spin_until(

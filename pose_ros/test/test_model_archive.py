@@ -125,7 +125,12 @@ create_estimator({MODEL!r}, backend="onnxruntime", model_dir={str(tmp_path)!r})
 
 def _members(archive: Path) -> list[tuple[tarfile.TarInfo, bytes | None]]:
     with tarfile.open(archive) as tar:
-        return [(m, tar.extractfile(m).read() if m.isreg() else None) for m in tar]
+        return [(m, _content(tar, m)) for m in tar]
+
+
+def _content(tar: tarfile.TarFile, member: tarfile.TarInfo) -> bytes | None:
+    f = tar.extractfile(member) if member.isreg() else None
+    return None if f is None else f.read()
 
 
 def _write(path: Path, members: list[tuple[tarfile.TarInfo, bytes | None]]) -> Path:
@@ -220,7 +225,9 @@ DAMAGE = {
 
 
 def _member(archive: Path, name: str) -> bytes:
-    return dict((m.name, d) for m, d in _members(archive))[name]
+    data = dict((m.name, d) for m, d in _members(archive))[name]
+    assert data is not None, f"{name} is not a regular file"
+    return data
 
 
 def _gz(base: Path, dest: Path, change) -> Path:

@@ -6,6 +6,8 @@ CuPy) can replace it without touching the TensorRT code.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 
@@ -21,7 +23,7 @@ class CudaContext:
         self._context = cuda.Device(device).make_context()
         self.stream = cuda.Stream()
         self._host: dict[str, np.ndarray] = {}
-        self._device: dict[str, object] = {}
+        self._device: dict[str, Any] = {}  # pycuda DeviceAllocation (untyped)
 
     def buffer(self, name: str, shape: tuple[int, ...], dtype: np.dtype) -> tuple[np.ndarray, int]:
         """A page-locked host array and a device pointer for tensor ``name``,

@@ -19,6 +19,7 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -62,7 +63,7 @@ def tensorrt_available() -> tuple[bool, str]:
     return True, f"TensorRT {tensorrt.__version__} with a CUDA GPU"
 
 
-def _trt():
+def _trt() -> tuple[Any, int]:
     import tensorrt as trt
 
     return trt, int(trt.__version__.split(".")[0])
@@ -121,18 +122,19 @@ def build_engine(onnx_bytes: bytes, precision: str, profile: ShapeProfile,
     return bytes(serialized)
 
 
-def _progress_monitor(trt):
+def _progress_monitor(trt: Any) -> Any:
     class Monitor(trt.IProgressMonitor):
         def __init__(self) -> None:
             trt.IProgressMonitor.__init__(self)
 
-        def phase_start(self, phase_name, parent_phase, num_steps):
+        def phase_start(self, phase_name: str, parent_phase: str | None,
+                        num_steps: int) -> None:
             say(f"TensorRT: {phase_name} ({num_steps} steps)")
 
-        def step_complete(self, phase_name, step):
+        def step_complete(self, phase_name: str, step: int) -> bool:
             return True  # keep building
 
-        def phase_finish(self, phase_name):
+        def phase_finish(self, phase_name: str) -> None:
             pass
 
     return Monitor()

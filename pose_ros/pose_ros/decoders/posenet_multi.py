@@ -48,7 +48,8 @@ class _Maps:
     """The four output maps. The edge walk reads a few cells per keypoint with
     ``ndarray.item``, which returns plain floats without creating numpy scalars."""
 
-    def __init__(self, scores, offsets, disp_fwd, disp_bwd, output_stride):
+    def __init__(self, scores: np.ndarray, offsets: np.ndarray, disp_fwd: np.ndarray,
+                 disp_bwd: np.ndarray, output_stride: int) -> None:
         self.h, self.w = scores.shape[:2]
         self.stride = output_stride
         self.scores = scores

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from pose_ros.backends import Backend, create_backend
 from pose_ros.models.locate import onnx_model_path
@@ -70,11 +71,11 @@ class PoseEstimator(abc.ABC):
         return self.postprocess(self.infer(prepared), prepared, timestamp)
 
     @abc.abstractmethod
-    def preprocess(self, image: np.ndarray, timestamp: float | None) -> Prepared: ...
+    def preprocess(self, image: np.ndarray, timestamp: float | None = None) -> Prepared: ...
 
     @abc.abstractmethod
     def postprocess(self, outputs: dict[str, np.ndarray], prepared: Prepared,
-                    timestamp: float | None) -> list[Pose]: ...
+                    timestamp: float | None = None) -> list[Pose]: ...
 
     def infer(self, prepared: Prepared) -> dict[str, np.ndarray]:
         """Run the model; outputs keep their batch dimension. Non-finite outputs
@@ -149,7 +150,7 @@ class InputBuffers:
         np.copyto(x[0], warped)
         return x
 
-    def model_input(self, shape: tuple[int, ...], dtype) -> np.ndarray:
+    def model_input(self, shape: tuple[int, ...], dtype: DTypeLike) -> np.ndarray:
         key = (shape, np.dtype(dtype).str)
         if key not in self._model:
             self._model[key] = np.empty(shape, dtype)

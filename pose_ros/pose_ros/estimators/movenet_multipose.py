@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from pose_ros.decoders.movenet import decode_multiple_poses
-from pose_ros.estimators.base import InputBuffers, PoseEstimator, Prepared
+from pose_ros.estimators.base import BackendFactory, InputBuffers, PoseEstimator, Prepared
 from pose_ros.filters.keypoint_smoother import DEFAULT_MAX_GAP_S, KeypointSmoother
 from pose_ros.filters.one_euro import OneEuroConfig
+from pose_ros.models.registry import ModelSpec
 from pose_ros.movenet_constants import (
     DEFAULT_MIN_POSE_SCORE,
     MULTIPOSE_DEFAULT_MAX_DIMENSION,
@@ -57,8 +60,8 @@ def make_tracker(kind: str) -> Tracker | None:
 
 
 class MoveNetMultiPoseEstimator(PoseEstimator):
-    def __init__(self, spec, model_dir, make_backend,
-                 config: MultiPoseConfig = MultiPoseConfig()):
+    def __init__(self, spec: ModelSpec, model_dir: Path, make_backend: BackendFactory,
+                 config: MultiPoseConfig = MultiPoseConfig()) -> None:
         super().__init__(spec, model_dir, make_backend)
         config.validate()
         self.config = config
@@ -66,7 +69,7 @@ class MoveNetMultiPoseEstimator(PoseEstimator):
         self._tracker = make_tracker(config.tracking)
         self._smoothers: dict[int, KeypointSmoother] = {}
 
-    def configure(self, **changes) -> None:
+    def configure(self, **changes: Any) -> None:
         config = replace(self.config, **changes)
         config.validate()
         if config.tracking != self.config.tracking:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from pose_ros import crop_region
 from pose_ros.decoders.movenet import decode_single_pose
-from pose_ros.estimators.base import InputBuffers, PoseEstimator, Prepared
+from pose_ros.estimators.base import BackendFactory, InputBuffers, PoseEstimator, Prepared
 from pose_ros.filters.keypoint_smoother import DEFAULT_MAX_GAP_S, KeypointSmoother
 from pose_ros.filters.low_pass import LowPassFilter
 from pose_ros.filters.one_euro import OneEuroConfig
+from pose_ros.models.registry import ModelSpec
 from pose_ros.movenet_constants import CROP_FILTER_ALPHA
 from pose_ros.output_sanity import is_sane
 from pose_ros.transforms import ImageToInput
@@ -35,7 +38,8 @@ class MoveNetSinglePoseEstimator(PoseEstimator):
     """Runs on a square crop: on a still image or a first frame the whole image
     letterboxed; on video the crop follows the person found in the previous frame."""
 
-    def __init__(self, spec, model_dir, make_backend, config: MoveNetConfig = MoveNetConfig()):
+    def __init__(self, spec: ModelSpec, model_dir: Path, make_backend: BackendFactory,
+                 config: MoveNetConfig = MoveNetConfig()) -> None:
         super().__init__(spec, model_dir, make_backend)
         self.config = config
         self.input_size = int(spec.input.shape[1])
@@ -45,7 +49,7 @@ class MoveNetSinglePoseEstimator(PoseEstimator):
         self._crop_filter = LowPassFilter(CROP_FILTER_ALPHA)  # on each edge of the crop region
         self._smoother = KeypointSmoother(config.filter, config.max_gap_s)
 
-    def configure(self, **changes) -> None:
+    def configure(self, **changes: Any) -> None:
         self.config = replace(self.config, **changes)
         self._smoother = KeypointSmoother(self.config.filter, self.config.max_gap_s)
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from pose_ros.decoders.posenet_multi import decode_multiple_poses
 from pose_ros.decoders.posenet_single import decode_single_pose, sigmoid
-from pose_ros.estimators.base import InputBuffers, PoseEstimator, Prepared
+from pose_ros.estimators.base import BackendFactory, InputBuffers, PoseEstimator, Prepared
+from pose_ros.models.registry import ModelSpec
 from pose_ros.transforms import ImageToInput
 from pose_ros.types import Pose
 
@@ -65,13 +68,14 @@ def valid_resolution(image_scale_factor: float, size: int, output_stride: int) -
 
 
 class PoseNetEstimator(PoseEstimator):
-    def __init__(self, spec, model_dir, make_backend, config: PoseNetConfig = PoseNetConfig()):
+    def __init__(self, spec: ModelSpec, model_dir: Path, make_backend: BackendFactory,
+                 config: PoseNetConfig = PoseNetConfig()) -> None:
         super().__init__(spec, model_dir, make_backend)
         config.validate(spec.output_strides)
         self.config = config
         self._buffers = InputBuffers()
 
-    def configure(self, **changes) -> None:
+    def configure(self, **changes: Any) -> None:
         """Change parameters (validated first; the old ones stay on error)."""
         config = replace(self.config, **changes)
         config.validate(self.spec.output_strides)
@@ -113,7 +117,7 @@ class PoseNetEstimator(PoseEstimator):
         return self._to_image(poses, prepared.transform)
 
     @contextmanager
-    def _options(self, **changes) -> Iterator[None]:
+    def _options(self, **changes: Any) -> Iterator[None]:
         """``changes`` for one call only: validated and applied, and the configuration
         restored afterwards, even on error (a call's options never reach the next)."""
         saved = self.config

@@ -12,6 +12,7 @@ import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -49,7 +50,8 @@ class EvalResult:
 
 
 def evaluate(dataset: Path, truth: COCO, model: str, backend: str = "onnxruntime",
-             model_dir: Path | None = None, worst: int = 0, **options) -> tuple[EvalResult, dict]:
+             model_dir: Path | None = None, worst: int = 0,
+             **options: Any) -> tuple[EvalResult, dict]:
     """COCO keypoint metrics of ``model`` on ``dataset`` (its annotations loaded as
     ``truth``, once for all models); also returns the poses per image id."""
     image_ids = sorted(truth.getImgIds())

@@ -21,7 +21,9 @@ def write_worst_cases(dataset: Path, truth: COCO, result: EvalResult,
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for rank, case in enumerate(result.worst, start=1):
-        rgb = cv2.cvtColor(cv2.imread(str(dataset / "images" / case.file_name)), cv2.COLOR_BGR2RGB)
+        bgr = cv2.imread(str(dataset / "images" / case.file_name))
+        assert bgr is not None, f"{case.file_name} was read for the evaluation"
+        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
         for ann in truth.loadAnns(truth.getAnnIds(imgIds=[case.image_id], iscrowd=False)):
             keypoints = np.array(ann["keypoints"], np.float64).reshape(17, 3)
             draw_pose(rgb, keypoints[:, :2], keypoints[:, 2] > 0, TRUTH_RGB)

@@ -27,7 +27,7 @@ import tarfile
 import tempfile
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -130,7 +130,8 @@ def export_models(archive: Path, model_dir: Path, models: list[str] | None = Non
                    "conversion_tools": {n: entries[n].get("tools", {}) for n in names}})
     part = archive.with_name(archive.name + ".part")
     try:
-        with tarfile.open(part, f"w:{mode}" if mode else "w", format=tarfile.PAX_FORMAT,
+        # the mode is built at run time: typeshed's overloads want one literal per mode
+        with tarfile.open(part, f"w:{mode}" if mode else "w", format=tarfile.PAX_FORMAT,  # type: ignore[call-overload]
                           **({"compresslevel": 1} if mode else {})) as tar:
             for name, data in ((ARCHIVE_MANIFEST, manifest.to_json()),
                                (CONVERTED_MANIFEST, converted)):
@@ -201,7 +202,7 @@ def _check_member(archive: Path, member: tarfile.TarInfo) -> str:
     return _check_name(archive, member.name)
 
 
-def _read(archive: Path, name: str, read, size: int = CHUNK) -> bytes:
+def _read(archive: Path, name: str, read: Callable[[int], bytes], size: int = CHUNK) -> bytes:
     try:
         return read(size)
     except _DAMAGED as e:
@@ -262,6 +263,7 @@ def _unpack_verified(archive: Path, staging: Path) -> ArchiveManifest:
                     raise _refuse(archive, f"it does not start with {ARCHIVE_MANIFEST}: not an "
                                            "archive made by 'pose-ros-models export'")
                 src = tar.extractfile(member)
+                assert src is not None  # _check_member refuses all but regular files
                 manifest = _parse_manifest(archive, _read(archive, name, src.read, -1))
                 continue
             if name in seen:
@@ -285,6 +287,7 @@ def _copy_checked(archive: Path, tar: tarfile.TarFile, member: tarfile.TarInfo,
         raise _refuse(archive, f"{member.name} is {member.size} bytes, {ARCHIVE_MANIFEST} "
                                f"says {expected.size}")
     src = tar.extractfile(member)
+    assert src is not None  # _check_member refuses all but regular files
     h = hashlib.sha256()
     with dest.open("xb") as out:
         while chunk := _read(archive, member.name, src.read):

@@ -12,6 +12,7 @@ import sys
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnx
@@ -57,7 +58,7 @@ def conversion_env(env: Path) -> Path:
     return python
 
 
-def _session(model: onnx.ModelProto):
+def _session(model: onnx.ModelProto) -> Any:
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -152,7 +153,7 @@ def convert(models: list[str], model_dir: Path, force: bool = False,
     python = conversion_env(venv or default_conversion_venv(model_dir))
     manifest = read_manifest(model_dir)
     with tempfile.TemporaryDirectory(prefix="pose_ros_convert_") as tmp:
-        jobs = []
+        jobs: list[dict[str, Any]] = []
         for spec in todo:
             model_json = next(n for n in spec.files if n.endswith(".json"))
             jobs.append({"model_json": str(source_dir(model_dir) / model_json),

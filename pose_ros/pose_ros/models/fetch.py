@@ -11,7 +11,7 @@ import hashlib
 import shutil
 import tarfile
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from pose_ros.models.registry import ModelSpec, model_spec, source_dir, source_package
@@ -46,7 +46,8 @@ def missing_or_bad(model_dir: Path, files: dict[str, str]) -> list[str]:
             if not (folder / n).is_file() or sha256_file(folder / n) != digest]
 
 
-def _copy_verified(read, name: str, size: int, digest: str, dest: Path) -> None:
+def _copy_verified(read: Callable[[int], bytes], name: str, size: int, digest: str,
+                   dest: Path) -> None:
     """Stream ``read`` into ``dest`` while hashing; keep it only if the hash matches."""
     h = hashlib.sha256()
     tmp = dest.with_suffix(dest.suffix + ".part")
@@ -71,6 +72,7 @@ def _from_tarball(tarball: Path, files: dict[str, str], dest: Path) -> None:
                 raise FetchError(f"{name} is not in {tarball}")
             member = members[name]
             src = tar.extractfile(member)
+            assert src is not None  # members holds regular files only
             _copy_verified(src.read, name, member.size, digest, dest / name)
 
 

@@ -15,6 +15,8 @@ layer's stride 2.
 
 from __future__ import annotations
 
+from typing import Any
+
 import onnx
 from onnx import helper
 
@@ -23,7 +25,7 @@ MOBILENET_V1_STRIDES = (2, 1, 2, 1, 2, 1, 2, 1, 1, 1, 1, 1, 2, 1)
 SUPPORTED_STRIDES = (8, 16, 32)
 
 
-def _attr(node: onnx.NodeProto, name: str):
+def _attr(node: onnx.NodeProto, name: str) -> Any:
     for a in node.attribute:
         if a.name == name:
             return helper.get_attribute_value(a)

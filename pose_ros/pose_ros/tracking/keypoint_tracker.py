@@ -26,7 +26,8 @@ class KeypointTracker(Tracker):
     def similarity(self, xy: np.ndarray, scores: np.ndarray, box: np.ndarray) -> np.ndarray:
         return np.array([self._oks(xy, scores, t.xy, t.scores) for t in self.tracks])
 
-    def _oks(self, xy, scores, track_xy, track_scores) -> float:
+    def _oks(self, xy: np.ndarray, scores: np.ndarray, track_xy: np.ndarray,
+             track_scores: np.ndarray) -> float:
         valid = (scores >= self.keypoint_threshold) & (track_scores >= self.keypoint_threshold)
         if valid.sum() < self.min_keypoints:
             return 0.0
