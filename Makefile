@@ -67,6 +67,7 @@ help:
 	@echo "make demo   run the pose_ros node on a sample photo"
 	@echo "make bench  the node end to end: latency, drops, CPU, memory, targets"
 	@echo "make bench-core  per-stage timings of the inference core"
+	@echo "make lint   ruff and mypy (pyproject.toml) over pose_ros/, bench/, tools/"
 	@echo "make clean  remove the workspaces (not the model cache)"
 
 $(VENV_STAMP): requirements/common.txt requirements/$(DISTRO).txt tools/fix_ros_wheel_cmake.py
@@ -97,16 +98,23 @@ setup build: $(BUILD_STAMP)
 models: $(BUILD_STAMP)
 	$(RUN) pose-ros-models convert
 
-# Every distro in turn, each in its own workspace; a distro that fails does not stop
-# the next; then the inference core on Ubuntu's Python 3.10, numpy and OpenCV. The
-# summary names each leg with its counts, then their total.
+# Static checks, settings in pyproject.toml; tools/lint.py prints one line per tool.
+# The first distro's venv has the pinned ruff and mypy (requirements/common.txt).
+.PHONY: lint
+lint: $(VENV_STAMP)
+	@env -u PYTHONPATH $(VENV)/bin/python tools/lint.py 2>&1 | tee $(ROOT)/.ws/lint.log
+
+# The static checks once, then every distro in turn, each in its own workspace; a leg
+# that fails does not stop the next; then the inference core on Ubuntu's Python 3.10,
+# numpy and OpenCV. The summary names each leg with its counts, then their total.
 test:
-	@failed=0; for d in $(DISTROS); do \
+	@failed=0; $(MAKE) --no-print-directory lint DISTRO=$(firstword $(DISTROS)) || failed=1; \
+	for d in $(DISTROS); do \
 		$(MAKE) --no-print-directory test-distro DISTRO=$$d || failed=1; done; \
 	$(MAKE) --no-print-directory test-core-legacy || failed=1; \
 	python3 tools/test_summary.py $(foreach d,$(DISTROS),$(d)=.ws/$(d)/pytest.log) \
 		core-py310=.ws/core-py310/pytest.log; \
-	exit $$failed
+	cat .ws/lint.log; exit $$failed
 
 test-distro: models
 	@echo "== tests on ROS 2 $(DISTRO)"
