@@ -32,7 +32,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
@@ -58,14 +57,13 @@ class Target:
         return f"linux {self.machine}, Python {self.python}"
 
     def marker_environment(self) -> dict[str, str]:
-        env = default_environment()
-        env.update(implementation_name="cpython", platform_python_implementation="CPython",
-                   os_name="posix", sys_platform="linux", platform_system="Linux",
-                   platform_machine=self.machine, python_version=self.python,
-                   python_full_version=f"{self.python}.0",
-                   implementation_version=f"{self.python}.0", platform_release="",
-                   platform_version="")
-        return env
+        # every marker variable, for the target rather than this machine
+        return {"implementation_name": "cpython", "platform_python_implementation": "CPython",
+                "os_name": "posix", "sys_platform": "linux", "platform_system": "Linux",
+                "platform_machine": self.machine, "python_version": self.python,
+                "python_full_version": f"{self.python}.0",
+                "implementation_version": f"{self.python}.0", "platform_release": "",
+                "platform_version": ""}
 
     def pip_tags(self) -> list[str]:
         """pip's options for wheels this target can install (pip does not widen

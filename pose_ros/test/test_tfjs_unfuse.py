@@ -14,8 +14,12 @@ import pytest
 
 from pose_ros.models.fetch import missing_or_bad
 from pose_ros.models.registry import default_model_dir, model_names, model_spec, source_dir
-from pose_ros.models.tfjs_unfuse import (FUSED_CONVOLUTIONS, UnsupportedFusionError, fused_ops,
-                                         split_fused_ops)
+from pose_ros.models.tfjs_unfuse import (
+    FUSED_CONVOLUTIONS,
+    UnsupportedFusionError,
+    fused_ops,
+    split_fused_ops,
+)
 
 
 def _b64(*ops: str) -> dict:
@@ -30,7 +34,8 @@ def _fused(op: str, ops: tuple[str, ...], inputs=("x", "w", "b"), **attrs) -> di
 
 
 def _model(*nodes: dict) -> dict:
-    inputs = [{"name": n, "op": "Placeholder", "attr": {}} for n in ("x", "w", "b", "a")]
+    inputs: list[dict] = [{"name": n, "op": "Placeholder", "attr": {}}
+                          for n in ("x", "w", "b", "a")]
     consumer = {"name": "out", "op": "Identity", "input": ["block/conv"], "attr": {}}
     return {"modelTopology": {"node": inputs + list(nodes) + [consumer]}}
 
