@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sys
 
-from pose_ros_msgs.msg import PersonArray
 from sensor_msgs.msg import Image
 
 from pose_ros.frame_buffers import reuse_frame_buffers
@@ -18,6 +17,7 @@ from pose_ros.node.cdr_image import parse_image
 from pose_ros.node.cdr_person_array import person_array_cdr
 from pose_ros.node.qos import camera_qos
 from pose_ros.node.ros_session import ros_node, spin
+from pose_ros_msgs.msg import PersonArray
 
 
 def main() -> int:

@@ -39,10 +39,11 @@ def ruff(tracked: set[str]) -> bool:
     if done.returncode != 0:
         print(done.stdout + done.stderr, end="")
     missing = sorted(tracked - checked)
-    print(f"lint: ruff {'clean' if done.returncode == 0 else 'FAILED'} on {len(checked)} of "
+    ok = done.returncode == 0 and not missing
+    print(f"lint: ruff {'clean' if ok else 'FAILED'} on {len(checked)} of "
           f"{len(tracked)} tracked Python files ({took:.1f} s)"
           + (f"; not checked: {', '.join(missing)}" if missing else ""))
-    return done.returncode == 0
+    return ok
 
 
 def mypy(tracked: set[str]) -> bool:
@@ -53,9 +54,10 @@ def mypy(tracked: set[str]) -> bool:
     checked = int(counted.group(1)) if counted else 0
     if done.returncode != 0:
         print(done.stdout + done.stderr, end="")
-    print(f"lint: mypy {'clean' if done.returncode == 0 else 'FAILED'} on {checked} of "
+    ok = done.returncode == 0 and checked >= len(tracked)
+    print(f"lint: mypy {'clean' if ok else 'FAILED'} on {checked} of "
           f"{len(tracked)} tracked Python files ({took:.1f} s)")
-    return done.returncode == 0
+    return ok
 
 
 def main() -> int:

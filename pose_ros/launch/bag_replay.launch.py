@@ -12,12 +12,12 @@ the player fails.
 import os
 
 from ament_index_python.packages import get_package_share_directory
-from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, ExecuteProcess, IncludeLaunchDescription
 from launch.conditions import IfCondition, UnlessCondition
 from launch.launch_description_sources import PythonLaunchDescriptionSource
 from launch.substitutions import LaunchConfiguration
 
+from launch import LaunchDescription
 from pose_ros.node.launch_exits import fail_on_error
 
 
@@ -41,9 +41,10 @@ def generate_launch_description():
         PythonLaunchDescriptionSource(os.path.join(share, "launch", "pose.launch.py")))
     play = ["pose-ros", "bag", "play", LaunchConfiguration("bag"),
             "--rate", LaunchConfiguration("rate"), "--wait-for-subscribers", "10"]
-    return LaunchDescription(args + [
+    return LaunchDescription([
+        *args,
         pose,
-        ExecuteProcess(cmd=play + ["--loop"], output="screen", on_exit=fail_on_error,
+        ExecuteProcess(cmd=[*play, "--loop"], output="screen", on_exit=fail_on_error,
                        condition=IfCondition(LaunchConfiguration("loop"))),
         ExecuteProcess(cmd=play, output="screen", on_exit=fail_on_error,
                        condition=UnlessCondition(LaunchConfiguration("loop"))),

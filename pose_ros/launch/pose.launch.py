@@ -10,15 +10,18 @@ with the node, and fails (exit code 1) when the node fails.
 
 import os
 
-from ament_index_python.packages import PackageNotFoundError, get_package_prefix
-from ament_index_python.packages import get_package_share_directory
-from launch import LaunchContext, LaunchDescription
+from ament_index_python.packages import (
+    PackageNotFoundError,
+    get_package_prefix,
+    get_package_share_directory,
+)
 from launch.actions import DeclareLaunchArgument, OpaqueFunction, SetEnvironmentVariable
 from launch.conditions import IfCondition
 from launch.logging import get_logger
 from launch.substitutions import EnvironmentVariable, LaunchConfiguration
 from launch_ros.actions import Node
 
+from launch import LaunchContext, LaunchDescription
 from pose_ros.node.launch_exits import end_launch
 from pose_ros.node.parameters import BY_NAME
 
@@ -50,7 +53,8 @@ def generate_launch_description():
                               description="also start RViz with config/pose.rviz, "
                                           "where rviz2 is installed"),
     ]
-    return LaunchDescription(args + [
+    return LaunchDescription([
+        *args,
         dds_profile,
         OpaqueFunction(function=_pose_node),
         OpaqueFunction(function=_rviz, args=[os.path.join(share, "config", "pose.rviz")],

@@ -15,7 +15,6 @@ import os
 import shlex
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,9 +22,9 @@ from pathlib import Path
 import psutil
 import pytest
 import yaml
-from pose_ros_msgs.msg import PersonArray
 
 from conftest import REPO_ROOT
+from pose_ros_msgs.msg import PersonArray
 from ros_helpers import receive, reliable, spawn, spawn_python, stop
 
 # the documents whose command lines the tests run: the README and the replay guide
@@ -224,7 +223,7 @@ def test_the_params_file_model_runs_unless_the_model_argument_is_given(
     assert param("get", "threads").stdout == "Integer value is: 1\n"
     assert_stopped_cleanly(launch, launch.ctrl_c())
 
-    launch = start(launches, from_file + ["model:=movenet_lightning", "threads:=2"])
+    launch = start(launches, [*from_file, "model:=movenet_lightning", "threads:=2"])
     assert echo_poses(launch)["model"] == "movenet_lightning"
     assert param("get", "threads").stdout == "Integer value is: 2\n"
     assert_stopped_cleanly(launch, launch.ctrl_c())
@@ -239,8 +238,8 @@ def test_rviz_without_rviz2_says_so_and_the_node_runs(launches, camera, model_di
         rviz2 = None  # a headless machine, as this test needs
     if rviz2:
         pytest.skip(f"rviz2 is installed here: {rviz2}")
-    launch = start(launches, readme_command("ros2 launch pose_ros pose.launch.py")
-                   + ["rviz:=true"])
+    launch = start(launches, [*readme_command("ros2 launch pose_ros pose.launch.py"),
+                              "rviz:=true"])
     assert echo_poses(launch)["persons"]
     out = launch.ctrl_c()
     assert_stopped_cleanly(launch, out)  # first: a failed launch used to orphan the node

@@ -9,7 +9,6 @@ import cv2
 import numpy as np
 import pytest
 import rclpy
-from pose_ros_msgs.msg import PersonArray
 from rcl_interfaces.msg import Parameter
 from rcl_interfaces.srv import SetParameters
 from sensor_msgs.msg import CompressedImage, Image
@@ -17,15 +16,24 @@ from visualization_msgs.msg import Marker, MarkerArray
 
 import coco
 from image_messages import gray_in_every_encoding
-from ros_helpers import (diagnostic_values, parameter_value, reliable, spawn, spin_until,
-                         start_node, stop)
+from pose_ros_msgs.msg import PersonArray
+from ros_helpers import (
+    diagnostic_values,
+    parameter_value,
+    reliable,
+    spawn,
+    spin_until,
+    start_node,
+    stop,
+)
 
 PERSON_IMAGE = "000000037666.jpg"  # one annotated person, 16 labelled keypoints
 
 
 @pytest.fixture(scope="module")
 def annotated(shared_data):
-    (image,) = [i for i in coco.load(shared_data / "coco-mini-train") if i.path.name == PERSON_IMAGE]
+    (image,) = [i for i in coco.load(shared_data / "coco-mini-train")
+                if i.path.name == PERSON_IMAGE]
     return image
 
 
@@ -115,7 +123,7 @@ def test_compressed_images_give_the_same_person(ros, model_dir, annotated):
         got: list[PersonArray] = []
         ros.create_subscription(PersonArray, "/pose_compressed/poses", got.append, 10)
         assert spin_until(ros, lambda: pub.get_subscription_count() > 0, 30), stop(proc)
-        ok, data = cv2.imencode(".jpg", cv2.cvtColor(annotated.rgb(), cv2.COLOR_RGB2BGR))
+        _, data = cv2.imencode(".jpg", cv2.cvtColor(annotated.rgb(), cv2.COLOR_RGB2BGR))
         msg = CompressedImage(format="jpeg", data=data.tobytes())
         msg.header.stamp.sec = 42
         pub.publish(msg)
@@ -238,14 +246,15 @@ def test_every_encoding_gives_the_same_poses(ros, model_dir, annotated):
         for sec, msg in enumerate(images.values(), start=1):
             msg.header.stamp.sec = sec
             pub.publish(msg)
-            assert spin_until(ros, lambda: len(got) == sec, 20), stop(proc)
+            assert spin_until(ros, lambda sec=sec: len(got) == sec, 20), stop(proc)
     finally:
         out = stop(proc)
     by_encoding = dict(zip(images, got))
     reference = by_encoding["rgb8"]
     assert len(reference.persons) >= 1 and "Traceback" not in out
     for encoding, msg in by_encoding.items():
-        assert (msg.image_width, msg.image_height) == (reference.image_width, reference.image_height)
+        assert ((msg.image_width, msg.image_height)
+                == (reference.image_width, reference.image_height))
         assert msg.persons == reference.persons, f"{encoding} gave other poses than rgb8"
 
 

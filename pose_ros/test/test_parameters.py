@@ -11,8 +11,14 @@ import pytest
 from pose_ros.api import create_estimator
 from pose_ros.estimators import FAMILIES
 from pose_ros.models.registry import model_names, model_spec
-from pose_ros.node.parameters import (BY_NAME, PARAMS, estimator_options, ignored,
-                                      markdown_text, options_of)
+from pose_ros.node.parameters import (
+    BY_NAME,
+    PARAMS,
+    estimator_options,
+    ignored,
+    markdown_text,
+    options_of,
+)
 
 PACKAGE = Path(__file__).resolve().parents[1]
 

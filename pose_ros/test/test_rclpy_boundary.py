@@ -24,7 +24,7 @@ def module_name(path: Path, root: Path) -> str:
 def imported_names(path: Path, name: str) -> set[str]:
     """Every module ``path`` imports, anywhere in it (a function's lazy import counts)."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    found = set()
+    found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names)
@@ -43,7 +43,7 @@ def rclpy_importers(root: Path) -> dict[str, list[str]]:
     modules = {module_name(p, root): p for p in root.rglob("*.py")}
     imports = {}
     for name, path in modules.items():
-        targets = set()
+        targets: set[str] = set()
         for imported in imported_names(path, name):
             parts = imported.split(".")  # importing a.b.c runs a, a.b and a.b.c
             targets.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))

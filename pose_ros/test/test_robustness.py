@@ -13,7 +13,6 @@ import pytest
 import rclpy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pose_ros_msgs.msg import PersonArray
 from rcl_interfaces.msg import Parameter
 from rcl_interfaces.srv import GetParameters, SetParameters
 from rclpy.parameter import parameter_value_to_python
@@ -21,8 +20,17 @@ from sensor_msgs.msg import CompressedImage, Image
 
 from image_messages import make_image
 from pose_ros.node.parameters import PARAMS
-from ros_helpers import (diagnostic_values, parameter_value, reliable, spawn, spawn_python,
-                         spin_until, start_node, stop)
+from pose_ros_msgs.msg import PersonArray
+from ros_helpers import (
+    diagnostic_values,
+    parameter_value,
+    reliable,
+    spawn,
+    spawn_python,
+    spin_until,
+    start_node,
+    stop,
+)
 
 RELIABLE = reliable()
 PHOTO = "video/pose.jpg"
@@ -30,7 +38,8 @@ PHOTO = "video/pose.jpg"
 
 class Poses:
     def __init__(self, ros, topic: str) -> None:
-        self.ros, self.got = ros, []
+        self.ros = ros
+        self.got: list[PersonArray] = []
         ros.create_subscription(PersonArray, topic, self.got.append, 10)
 
     def wait_for(self, sec: int, timeout: float = 20) -> PersonArray:
@@ -52,7 +61,8 @@ def test_malformed_raw_frames_are_counted_by_cause_and_skipped(ros, model_dir, r
         assert spin_until(ros, lambda: pub.get_subscription_count() > 0, 10)
         good = make_image(rgb, "rgb8")
         bad = {
-            "bad_data_length": Image(height=480, width=640, encoding="rgb8", step=1920, data=b"\0" * 99),
+            "bad_data_length": Image(height=480, width=640, encoding="rgb8", step=1920,
+                                     data=b"\0" * 99),
             "bad_step": Image(height=4, width=4, encoding="rgb8", step=5, data=b"\0" * 20),
             "empty_image": Image(height=0, width=640, encoding="rgb8", step=1920, data=b""),
             "too_large": Image(height=100_000, width=100_000, encoding="rgb8", step=300_000,
@@ -144,8 +154,9 @@ def test_the_node_serves_a_camera_that_dies_and_comes_back(ros, model_dir, share
         for life in range(2):
             camera = spawn_python("camera_process", str(shared_data / PHOTO))
             began = time.time()
-            assert spin_until(ros, lambda: any(p.header.stamp.sec + p.header.stamp.nanosec * 1e-9
-                                               > began for p in poses.got), 30), \
+            assert spin_until(ros, lambda began=began: any(
+                p.header.stamp.sec + p.header.stamp.nanosec * 1e-9 > began for p in poses.got),
+                30), \
                 f"no poses from camera life {life}:\n{stop(camera)}"
             camera.kill()  # dies without a goodbye
             camera.wait()
@@ -184,7 +195,7 @@ def test_a_backend_exception_costs_one_frame(ros, model_dir, rgb):
             msg = make_image(rgb, "rgb8")
             msg.header.stamp.sec = sec
             pub.publish(msg)
-            assert spin_both(lambda: len(calls) >= sec)
+            assert spin_both(lambda sec=sec: len(calls) >= sec)
         assert spin_both(lambda: any(p.header.stamp.sec == 2 for p in got))
         assert node.rejected["inference_error"] == 1
         assert [p.header.stamp.sec for p in got] == [2]
@@ -251,7 +262,7 @@ def test_fuzzed_parameters_never_crash_or_half_apply(ros, fuzzed_node, rgb, chan
         assert spin_until(ros, future.done, 10), "the node stopped answering"
         results = future.result().results
         after = get()
-        for (name, value), result in zip(changes, results):
+        for result in results:
             if not result.successful:
                 assert result.reason  # refused with a reason
         # each refused name keeps its old value; each accepted one holds, with its type,

@@ -16,19 +16,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     make = sub.add_parser("make", help="write a bag of camera images from a video or image folder")
     make.add_argument("source", type=Path, help="video file, or folder of images (sorted by name)")
     make.add_argument("output", type=Path, help="bag folder to create (must not exist)")
-    make.add_argument("--topic", default=MakeOptions.topic, help="image topic (default %(default)s)")
+    make.add_argument("--topic", default=MakeOptions.topic,
+                      help="image topic (default %(default)s)")
     make.add_argument("--frame-id", default=MakeOptions.frame_id)
     make.add_argument("--storage", choices=sorted(STORAGES), default=MakeOptions.storage)
     make.add_argument("--compressed", action="store_true",
                       help="JPEG sensor_msgs/CompressedImage on TOPIC/compressed")
-    make.add_argument("--fps", type=float, help="frame rate (default: the video's, or 10 for images)")
+    make.add_argument("--fps", type=float,
+                      help="frame rate (default: the video's, or 10 for images)")
     make.add_argument("--hfov", type=float, default=MakeOptions.hfov_deg,
-                      help="horizontal field of view in degrees for camera_info (default %(default)s)")
+                      help="horizontal field of view in degrees for camera_info "
+                           "(default %(default)s)")
     make.add_argument("--start", type=float, default=DEFAULT_START_NS / 1e9,
                       help="stamp of the first frame, seconds since the epoch")
     make.set_defaults(func=cmd_make)
 
-    play = sub.add_parser("play", help="publish a bag's images and camera_info at the recorded rate")
+    play = sub.add_parser("play",
+                          help="publish a bag's images and camera_info at the recorded rate")
     play.add_argument("bag", type=Path)
     play.add_argument("--rate", type=float, default=1.0, help="rate factor (default %(default)s)")
     play.add_argument("--loop", action="store_true")

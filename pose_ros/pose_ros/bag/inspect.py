@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from rosbags.interfaces import Connection
 from rosbags.rosbag2 import Reader
+from rosbags.typesys.store import Typestore
 
 from pose_ros.bag.typestore import typestore
 
@@ -51,7 +54,8 @@ class BagSummary:
             lines.append(f"poses on {p.topic}: {p.frames} frames, persons per frame "
                          f"{p.persons_per_frame_mean:.2f} (min {p.persons_per_frame_min}, "
                          f"max {p.persons_per_frame_max}), mean person score "
-                         f"{p.mean_person_score:.3f}, mean keypoint score {p.mean_keypoint_score:.3f}")
+                         f"{p.mean_person_score:.3f}, "
+                         f"mean keypoint score {p.mean_keypoint_score:.3f}")
         return "\n".join(lines)
 
 
@@ -62,16 +66,16 @@ def inspect_bag(path: Path) -> BagSummary:
         poses = [_poses_summary(reader, store, c) for c in reader.connections
                  if c.msgtype == POSES_TYPE]
         storage = "mcap" if any(path.glob("*.mcap")) else "sqlite3"
-        return BagSummary(str(path), storage, reader.duration / 1e9 if reader.message_count else 0.0,
-                          reader.message_count, topics, poses)
+        duration_s = reader.duration / 1e9 if reader.message_count else 0.0
+        return BagSummary(str(path), storage, duration_s, reader.message_count, topics, poses)
 
 
-def _poses_summary(reader: Reader, store, connection) -> PosesSummary:
+def _poses_summary(reader: Reader, store: Typestore, connection: Connection) -> PosesSummary:
     persons: list[int] = []
     person_scores: list[float] = []
     keypoint_scores: list[float] = []
     for _, _, data in reader.messages(connections=[connection]):
-        msg = store.deserialize_cdr(data, POSES_TYPE)
+        msg: Any = store.deserialize_cdr(data, POSES_TYPE)  # a pose_ros_msgs PersonArray
         persons.append(len(msg.persons))
         person_scores += [p.score for p in msg.persons]
         keypoint_scores += [k.score for p in msg.persons for k in p.keypoints]

@@ -5,17 +5,19 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Final
 
 import cv2
 import numpy as np
 from rosbags.rosbag2 import StoragePlugin, Writer
+from rosbags.typesys.store import Typestore
 
 from pose_ros.bag.frames import open_frames
 from pose_ros.bag.typestore import typestore
 from pose_ros.progress import ProgressBar
 
 STORAGES = {"sqlite3": StoragePlugin.SQLITE3, "mcap": StoragePlugin.MCAP}
-BAG_VERSION = 9  # rosbag2 metadata version read by Jazzy, Kilted and later
+BAG_VERSION: Final = 9  # rosbag2 metadata version read by Jazzy, Kilted and later
 DEFAULT_START_NS = 1_700_000_000 * 10**9
 
 
@@ -50,7 +52,8 @@ def make_bag(source: Path, output: Path, options: MakeOptions = MakeOptions()) -
     store = typestore()
     Header, Time = store.types["std_msgs/msg/Header"], store.types["builtin_interfaces/msg/Time"]
     image_topic = options.topic + "/compressed" if options.compressed else options.topic
-    image_type = "sensor_msgs/msg/CompressedImage" if options.compressed else "sensor_msgs/msg/Image"
+    image_type = ("sensor_msgs/msg/CompressedImage" if options.compressed
+                  else "sensor_msgs/msg/Image")
     info = _camera_info(store, frames.width, frames.height, options.hfov_deg)
     bar = ProgressBar(f"writing {output.name}", frames.count)
     count = 0
@@ -65,14 +68,15 @@ def make_bag(source: Path, output: Path, options: MakeOptions = MakeOptions()) -
             image = _image(store, header, frame.bgr, options)
             writer.write(image_conn, stamp_ns, store.serialize_cdr(image, image_type))
             info.header = header
-            writer.write(info_conn, stamp_ns, store.serialize_cdr(info, "sensor_msgs/msg/CameraInfo"))
+            writer.write(info_conn, stamp_ns,
+                         store.serialize_cdr(info, "sensor_msgs/msg/CameraInfo"))
             count += 1
             bar.update()
     bar.close(f"{frames.width}x{frames.height} at {frames.fps:g} Hz, {options.storage}")
     return count
 
 
-def _image(store, header, bgr: np.ndarray, options: MakeOptions):
+def _image(store: Typestore, header: Any, bgr: np.ndarray, options: MakeOptions) -> Any:
     if options.compressed:
         ok, jpeg = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, options.jpeg_quality])
         if not ok:
@@ -85,7 +89,7 @@ def _image(store, header, bgr: np.ndarray, options: MakeOptions):
         data=np.ascontiguousarray(bgr).reshape(-1))
 
 
-def _camera_info(store, width: int, height: int, hfov_deg: float):
+def _camera_info(store: Typestore, width: int, height: int, hfov_deg: float) -> Any:
     """An ideal pinhole camera (no distortion) with the given horizontal field of view."""
     if not 1.0 <= hfov_deg <= 179.0:
         raise ValueError(f"hfov_deg {hfov_deg}: must be in [1, 179]")
@@ -93,8 +97,11 @@ def _camera_info(store, width: int, height: int, hfov_deg: float):
     cx, cy = (width - 1) / 2, (height - 1) / 2
     RegionOfInterest = store.types["sensor_msgs/msg/RegionOfInterest"]
     return store.types["sensor_msgs/msg/CameraInfo"](
-        header=None, height=height, width=width, distortion_model="plumb_bob",
+        # header: each frame sets its own
+        header=None,  # type: ignore[arg-type]
+        height=height, width=width, distortion_model="plumb_bob",
         d=np.zeros(5), k=np.array([f, 0, cx, 0, f, cy, 0, 0, 1], dtype=np.float64),
-        r=np.eye(3).reshape(-1), p=np.array([f, 0, cx, 0, 0, f, cy, 0, 0, 0, 1, 0], dtype=np.float64),
+        r=np.eye(3).reshape(-1),
+        p=np.array([f, 0, cx, 0, 0, f, cy, 0, 0, 0, 1, 0], dtype=np.float64),
         binning_x=0, binning_y=0,
         roi=RegionOfInterest(x_offset=0, y_offset=0, height=0, width=0, do_rectify=False))

@@ -6,6 +6,7 @@ import abc
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import DTypeLike
@@ -93,6 +94,10 @@ class PoseEstimator(abc.ABC):
     def check_model(self) -> Path:
         """The model file this estimator will load, verified now rather than at frame one."""
         return onnx_model_path(self.spec, self.model_dir, self._output_stride())
+
+    @abc.abstractmethod
+    def configure(self, **changes: Any) -> None:
+        """Change config fields between frames, validated as the constructor's are."""
 
     def reset(self) -> None:  # noqa: B027 (optional: a no-op for stateless estimators)
         """Forget temporal state (crop region, filters, tracks)."""

@@ -7,11 +7,14 @@ nothing is deserialized on the way, so playing costs no more than reading.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rclpy.duration import Duration
 from rclpy.node import Node
+from rclpy.publisher import Publisher
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from rosbags.rosbag2 import Reader
 
@@ -41,11 +44,13 @@ def play_bag(node: Node, path: Path, options: PlayOptions = PlayOptions()) -> in
     published = 0
     with Reader(path) as reader:
         connections = [c for c in reader.connections
-                       if (c.topic in options.topics if options.topics else c.msgtype in IMAGE_TYPES)]
+                       if (c.topic in options.topics if options.topics
+                           else c.msgtype in IMAGE_TYPES)]
         if not connections:
             raise ValueError(f"{path} has none of the topics to play "
                              f"({', '.join(options.topics) or 'images, camera_info'})")
-        publishers = {c.id: node.create_publisher(message_class(c.msgtype), c.topic, qos)
+        publishers: dict[int, Publisher] = {
+            c.id: node.create_publisher(message_class(c.msgtype), c.topic, qos)
                       for c in connections}
         clock_pub = _clock_publisher(node) if options.clock else None
         _wait_for_subscribers(node, publishers.values(), options.wait_for_subscribers_s)
@@ -76,7 +81,7 @@ def play_bag(node: Node, path: Path, options: PlayOptions = PlayOptions()) -> in
 DISCOVERY_SETTLE_S = 0.5
 
 
-def _wait_for_subscribers(node: Node, publishers, timeout_s: float) -> None:
+def _wait_for_subscribers(node: Node, publishers: Iterable[Publisher], timeout_s: float) -> None:
     if timeout_s <= 0:
         return
     deadline = time.monotonic() + timeout_s
@@ -91,7 +96,7 @@ ACK_TIMEOUT_S = 5.0
 BEST_EFFORT_LINGER_S = 0.5
 
 
-def _drain(publishers) -> None:
+def _drain(publishers: Iterable[Publisher]) -> None:
     """Stay until subscribers hold the last messages. A reliable one acknowledges
     them; a best-effort one (a camera subscription, REP 2003) is still reading them
     from this process's shared memory, which goes when the process does: without the
@@ -101,13 +106,13 @@ def _drain(publishers) -> None:
     time.sleep(BEST_EFFORT_LINGER_S)
 
 
-def _clock_publisher(node: Node):
+def _clock_publisher(node: Node) -> Publisher:
     from rosgraph_msgs.msg import Clock
 
     return node.create_publisher(Clock, "/clock", 10)
 
 
-def _clock(stamp_ns: int):
+def _clock(stamp_ns: int) -> Any:
     from rosgraph_msgs.msg import Clock
 
     msg = Clock()

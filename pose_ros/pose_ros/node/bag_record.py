@@ -7,10 +7,14 @@ QoS every publisher of the topic is compatible with, and stored as received
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+from rclpy.subscription import Subscription
+from rclpy.topic_endpoint_info import TopicEndpointInfo
+from rosbags.interfaces import Connection
 from rosbags.rosbag2 import Writer
 
 from pose_ros.bag.make import BAG_VERSION, storage_plugin
@@ -18,7 +22,8 @@ from pose_ros.bag.typestore import message_class, typestore
 
 
 class Recorder:
-    def __init__(self, node: Node, output: Path, topics: list[str], storage: str = "sqlite3") -> None:
+    def __init__(self, node: Node, output: Path, topics: list[str],
+                 storage: str = "sqlite3") -> None:
         plugin = storage_plugin(storage)
         self.node = node
         self.pending = [node.resolve_topic_name(t) for t in topics]
@@ -26,7 +31,7 @@ class Recorder:
         self._store = typestore()
         self._writer = Writer(output, version=BAG_VERSION, storage_plugin=plugin)
         self._writer.open()
-        self._subscriptions = []
+        self._subscriptions: list[Subscription] = []
         self._timer = node.create_timer(0.2, self._subscribe_new)
         self._subscribe_new()
 
@@ -51,7 +56,7 @@ class Recorder:
         if not self.pending:
             self._timer.cancel()
 
-    def _writer_for(self, topic: str, connection):
+    def _writer_for(self, topic: str, connection: Connection) -> Callable[[bytes], None]:
         def write(data: bytes) -> None:
             self._writer.write(connection, self.node.get_clock().now().nanoseconds, data)
             self.counts[topic] += 1
@@ -65,7 +70,7 @@ class Recorder:
         self._writer.close()
 
 
-def _compatible_qos(publishers) -> QoSProfile:
+def _compatible_qos(publishers: list[TopicEndpointInfo]) -> QoSProfile:
     """Reliable unless a publisher is best effort; latched only if every publisher is."""
     profiles = [p.qos_profile for p in publishers]
     best_effort = any(q.reliability == ReliabilityPolicy.BEST_EFFORT for q in profiles)

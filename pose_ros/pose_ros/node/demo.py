@@ -7,6 +7,7 @@ image it publishes to ``out/demo_annotated.png``.
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -14,13 +15,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 import rclpy
-from pose_ros_msgs.msg import PersonArray
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import Image
 from skimage import data
 
 from pose_ros.node.ros_session import ros_node
+from pose_ros_msgs.msg import PersonArray
 
 TIMEOUT_S = 60.0
 OUTPUT = Path("out") / "demo_annotated.png"
@@ -36,7 +37,7 @@ def main() -> int:
         try:
             _exchange(node, poses, annotated)
         finally:
-            node_proc.send_signal(subprocess.signal.SIGINT)
+            node_proc.send_signal(signal.SIGINT)
             node_proc.wait(10)
     if not poses:
         print("demo: the node published no poses", file=sys.stderr)

@@ -8,9 +8,15 @@ raises :class:`ImageError` with a short cause the node counts by.
 from __future__ import annotations
 
 import struct
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
+
+if TYPE_CHECKING:  # annotations only: the conversions need no message classes
+    from sensor_msgs.msg import CompressedImage, Image
+
+    from pose_ros.node.cdr_image import RawCompressedImage, RawImage
 
 #: encoding -> (bytes per pixel, conversion to RGB or None when already RGB)
 ENCODINGS: dict[str, tuple[int, int | None]] = {
@@ -36,7 +42,7 @@ class ImageError(ValueError):
         self.cause = cause
 
 
-def image_to_rgb(msg, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+def image_to_rgb(msg: Image | RawImage, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
     """A sensor_msgs/Image as an RGB uint8 (H, W, 3) array."""
     h, w, step = int(msg.height), int(msg.width), int(msg.step)
     encoding = msg.encoding.lower()
@@ -45,10 +51,12 @@ def image_to_rgb(msg, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
     if h * w > max_pixels:
         raise ImageError("too_large", f"{w}x{h} is over {max_pixels} pixels")
     if encoding not in ENCODINGS:
-        raise ImageError("unsupported_encoding", f"{msg.encoding!r} (supported: {sorted(ENCODINGS)})")
+        raise ImageError("unsupported_encoding",
+                         f"{msg.encoding!r} (supported: {sorted(ENCODINGS)})")
     bpp, conversion = ENCODINGS[encoding]
     if bpp == 2 and encoding != "mono16" and w % 2:
-        raise ImageError("odd_width", f"{encoding} pairs pixels, so its width must be even, not {w}")
+        raise ImageError("odd_width",
+                         f"{encoding} pairs pixels, so its width must be even, not {w}")
     if step < w * bpp:
         raise ImageError("bad_step", f"step {step} < width {w} x {bpp} bytes")
     if len(msg.data) < step * h:
@@ -57,6 +65,7 @@ def image_to_rgb(msg, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
     if encoding == "mono16":  # 8 of 16 bits: each pixel's high byte, read in place (a
         # 16-bit .view() of padded rows needs numpy >= 1.23; Ubuntu 22.04 has 1.21)
         high = rows[:, 0 if msg.is_bigendian else 1::2]
+        assert conversion is not None  # mono16 is converted (ENCODINGS)
         return cv2.cvtColor(np.ascontiguousarray(high), conversion)
     pixels = rows.reshape(h, w, bpp) if bpp > 1 else rows.reshape(h, w)
     if conversion is None:
@@ -82,7 +91,8 @@ def compressed_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
-def compressed_to_rgb(msg, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+def compressed_to_rgb(msg: CompressedImage | RawCompressedImage,
+                      max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
     """A sensor_msgs/CompressedImage (JPEG or PNG) as an RGB uint8 array.
 
     The header's size is checked before decoding, so a decompression bomb is

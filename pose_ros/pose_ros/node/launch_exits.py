@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import signal
 
-from launch import LaunchContext
 from launch.actions import Shutdown
 from launch.events.process import ProcessExited
+
+from launch import LaunchContext
 
 # a process that exits 0, or that a stop signal ended before it could handle it
 # (Ctrl-C while Python was still starting), stopped; any other end is a failure

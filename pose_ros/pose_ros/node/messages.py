@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 from geometry_msgs.msg import Point
-from pose_ros_msgs.msg import Skeleton
 from std_msgs.msg import ColorRGBA, Header
 from visualization_msgs.msg import Marker, MarkerArray
 
 from pose_ros.drawing import PALETTE
 from pose_ros.keypoints import KEYPOINT_NAMES, SKELETON_EDGES
 from pose_ros.types import Pose
+from pose_ros_msgs.msg import Skeleton
 
 
 def skeleton_message() -> Skeleton:

@@ -21,9 +21,9 @@ import math
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from typing import Any, cast
 
-from rcl_interfaces.msg import (FloatingPointRange, IntegerRange, ParameterDescriptor,
-                                ParameterType)
+from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor, ParameterType
 
 from pose_ros.backends import BACKENDS
 from pose_ros.estimators import FAMILIES
@@ -88,11 +88,13 @@ def descriptor(p: Param) -> ParameterDescriptor:
     d.description = p.description + ("" if p.runtime else " (restart to change)")
     if p.choices:
         d.additional_constraints = "one of " + ", ".join(map(str, p.choices))
-    if p.low is not None and isinstance(p.default, int) and not isinstance(p.default, bool):
+    if p.low is None or p.high is None:  # Param's ranges have both ends or neither
+        return d
+    if isinstance(p.default, int) and not isinstance(p.default, bool):
         d.type = ParameterType.PARAMETER_INTEGER
         d.integer_range = [IntegerRange(from_value=int(p.low), to_value=int(p.high),
                                         step=int(p.step))]
-    elif p.low is not None:
+    else:
         d.type = ParameterType.PARAMETER_DOUBLE
         d.floating_point_range = [FloatingPointRange(from_value=float(p.low),
                                                      to_value=float(p.high), step=0.0)]
@@ -112,7 +114,8 @@ def check(name: str, value: object, running: bool) -> str | None:
         return f"{name} must be finite, not {value}"
     if p.choices and value not in p.choices:
         return f"{name} must be one of {list(p.choices)}, not {value!r}"
-    if p.low is not None and not (p.low <= value <= p.high):
+    # a ranged parameter's value is a number: rclpy refuses another type
+    if p.low is not None and p.high is not None and not (p.low <= cast(float, value) <= p.high):
         return f"{name} must be in [{p.low}, {p.high}], not {value}"
     return None
 
@@ -133,7 +136,7 @@ def _is_option(name: str) -> bool:
     return any(name in options_of(family) for family in FAMILIES)
 
 
-def estimator_options(family: str, values: Mapping[str, object]) -> dict[str, object]:
+def estimator_options(family: str, values: Mapping[str, Any]) -> dict[str, Any]:
     """The options in ``values`` that ``family``'s estimator takes."""
     return {name: values[name] for name in options_of(family) if name in values}
 
@@ -151,7 +154,7 @@ def ignored(model: str, values: Mapping[str, object]) -> dict[str, str]:
 def _allowed(p: Param, separator: str = " | ") -> str:
     if p.choices:
         return separator.join(map(str, p.choices))
-    if p.low is None:
+    if p.low is None or p.high is None:
         return ""
     integer = isinstance(p.default, int) and not isinstance(p.default, bool)
     return f"{int(p.low)} .. {int(p.high)}" if integer else f"{p.low:g} .. {p.high:g}"

@@ -13,32 +13,41 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
-from pose_ros_msgs.msg import PersonArray, Skeleton
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.node import Node
+from rclpy.parameter import Parameter
+from rclpy.subscription import Subscription
 from sensor_msgs.msg import CameraInfo, CompressedImage, Image
+from std_msgs.msg import Header
 from std_srvs.srv import SetBool
 from visualization_msgs.msg import MarkerArray
 
 from pose_ros.api import create_estimator
 from pose_ros.drawing import draw
-from pose_ros.estimators.base import InvalidModelOutput
+from pose_ros.estimators.base import InvalidModelOutput, PoseEstimator
 from pose_ros.models.registry import default_model_dir, model_spec
-from pose_ros.output_sanity import sane_poses
 from pose_ros.node import messages
-from pose_ros.node.cdr_image import parse_compressed_image, parse_image
+from pose_ros.node.cdr_image import (
+    RawCompressedImage,
+    RawImage,
+    parse_compressed_image,
+    parse_image,
+)
 from pose_ros.node.cdr_person_array import person_array_cdr
 from pose_ros.node.frame_slot import LatestFrame
 from pose_ros.node.image_conversion import ImageError, compressed_to_rgb, image_to_rgb
-from pose_ros.node.parameters import (BY_NAME, PARAMS, check, descriptor, estimator_options,
-                                      ignored)
+from pose_ros.node.parameters import BY_NAME, PARAMS, check, descriptor, estimator_options, ignored
 from pose_ros.node.qos import LATCHED, camera_qos
 from pose_ros.node.rclpy_features import CALLBACK_GETS_MESSAGE_INFO
 from pose_ros.node.transport_losses import TransportLosses
+from pose_ros.output_sanity import sane_poses
+from pose_ros_msgs.msg import PersonArray, Skeleton
 
 NODE_NAME = "pose_estimator"
 LOG_EVERY_S = 5.0
@@ -48,7 +57,7 @@ STAGES = ("convert", "preprocess", "inference", "decode", "build", "publish")
 class PoseNode(Node):
     # what destroy_node releases, unset until made: a bad parameter or a signal can stop
     # a node still starting, and rclpy's shutdown destroys it all the same
-    estimator = None
+    estimator: PoseEstimator  # no class default: destroy_node looks it up with getattr
     _worker: threading.Thread | None = None
 
     def __init__(self) -> None:
@@ -61,7 +70,8 @@ class PoseNode(Node):
             if reason:
                 raise ValueError(f"parameter {reason}")
         self.spec = model_spec(self.values["model"])
-        model_dir = Path(self.values["model_dir"]) if self.values["model_dir"] else default_model_dir()
+        model_dir = (Path(self.values["model_dir"]) if self.values["model_dir"]
+                     else default_model_dir())
         for name, reason in ignored(self.spec.name, self.values).items():
             if self.values[name] != BY_NAME[name].default:  # set on purpose, to no effect
                 self.get_logger().warning(f"{name}={self.values[name]!r} does nothing: {reason}")
@@ -93,26 +103,26 @@ class PoseNode(Node):
         self.stage_s: dict[str, deque] = {s: deque(maxlen=200) for s in STAGES}
         self.latency_s: deque = deque(maxlen=200)
         self.done_at: deque = deque(maxlen=200)
-        self._image_sub = None
+        self._image_sub: Subscription | None = None
         self._subscribe()
         self.create_service(SetBool, "~/enable", self._on_enable)
         self.create_timer(1.0, self._publish_diagnostics)
         self._stop = threading.Event()
         self._worker = threading.Thread(target=self._work, name="pose_inference", daemon=True)
         self._worker.start()
-        self.get_logger().info(f"{self.spec.name} ready; listening on "
-                               f"{'image/compressed' if self.values['use_compressed'] else 'image'}")
+        topic = "image/compressed" if self.values["use_compressed"] else "image"
+        self.get_logger().info(f"{self.spec.name} ready; listening on {topic}")
 
     # -- camera in ---------------------------------------------------------
     def _subscribe(self) -> None:
         qos = camera_qos(self.values["qos_reliability"], self.values["qos_depth"])
         compressed = self.values["use_compressed"]
         if CALLBACK_GETS_MESSAGE_INFO:
-            def on_image(data: bytes, info) -> None:
+            def on_image(data: bytes, info: Mapping[str, Any]) -> None:
                 self._on_image(data, compressed)
                 self.transport.observe(info)
         else:  # rclpy < 3.4 (Humble) calls with the message alone
-            def on_image(data: bytes) -> None:
+            def on_image(data: bytes) -> None:  # type: ignore[misc]  # (one arity per rclpy)
                 self._on_image(data, compressed)
         # raw: the frame stays serialized until the inference thread reads it in place
         self._image_sub = self.create_subscription(
@@ -127,7 +137,8 @@ class PoseNode(Node):
         if fx > 0 and fy > 0:
             self.placer.intrinsics = (fx, fy, cx, cy)
 
-    def _on_enable(self, request: SetBool.Request, response: SetBool.Response):
+    def _on_enable(self, request: SetBool.Request,
+                   response: SetBool.Response) -> SetBool.Response:
         if request.data and self._image_sub is None:
             self._subscribe()
         elif not request.data and self._image_sub is not None:
@@ -140,7 +151,7 @@ class PoseNode(Node):
         return response
 
     # -- parameters --------------------------------------------------------
-    def _on_set_parameters(self, params) -> SetParametersResult:
+    def _on_set_parameters(self, params: list[Parameter]) -> SetParametersResult:
         for p in params:
             reason = check(p.name, p.value, running=True)
             if reason:
@@ -198,6 +209,7 @@ class PoseNode(Node):
     def _process(self, data: bytes, compressed: bool, received: float) -> None:
         v = self.values
         t0 = time.perf_counter()
+        msg: RawCompressedImage | RawImage
         try:
             if compressed:
                 msg = parse_compressed_image(data)
@@ -280,12 +292,13 @@ class PoseNode(Node):
         if self._worker is not None:
             self._stop.set()
             self._worker.join(timeout=2.0)
-        if self.estimator is not None:
-            self.estimator.close()
+        estimator = getattr(self, "estimator", None)
+        if estimator is not None:
+            estimator.close()
         super().destroy_node()
 
 
-def rgb_image(header, rgb: np.ndarray) -> Image:
+def rgb_image(header: Header, rgb: np.ndarray) -> Image:
     h, w = rgb.shape[:2]
     return Image(header=header, height=h, width=w, encoding="rgb8", is_bigendian=0,
                  step=w * 3, data=rgb.tobytes())

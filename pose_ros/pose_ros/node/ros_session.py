@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import rclpy
 from rclpy.executors import ExternalShutdownException
@@ -36,7 +36,5 @@ def ros_node(name: str) -> Iterator[Node]:
 
 def spin(node: Node) -> None:
     """Serve ``node``'s callbacks until a stop signal or a shutdown."""
-    try:
+    with suppress(KeyboardInterrupt, ExternalShutdownException):
         rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
