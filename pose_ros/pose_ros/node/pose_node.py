@@ -122,7 +122,7 @@ class PoseNode(Node):
                 self._on_image(data, compressed)
                 self.transport.observe(info)
         else:  # rclpy < 3.4 (Humble) calls with the message alone
-            def on_image(data: bytes) -> None:  # type: ignore[misc]  # (one arity per rclpy)
+            def on_image(data: bytes) -> None:  # type: ignore[misc]  # the other arity
                 self._on_image(data, compressed)
         # raw: the frame stays serialized until the inference thread reads it in place
         self._image_sub = self.create_subscription(
