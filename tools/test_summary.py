@@ -10,7 +10,10 @@ import re
 import sys
 from pathlib import Path
 
-CLOSING = re.compile(r"^=+ (.*\b(?:passed|failed|errors?|skipped|no tests ran)\b.*) =+$")
+# pytest's closing line: "=== 3 passed, 1 skipped in 2.0s ===", or without the rules
+# under -q
+CLOSING = re.compile(r"^=*\s*(\d+ (?:passed|failed|errors?|skipped).* in [\d.]+s\b.*?|"
+                     r"no tests ran.*?)\s*=*$")
 COUNTS = ("passed", "failed", "skipped")
 
 
