@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from pose_ros.command_line import dispatch
+
 
 def main(argv: list[str] | None = None) -> int:
     from rosbags.rosbag2 import ReaderError, WriterError
@@ -22,11 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     bag_cli.add_arguments(sub.add_parser("bag", help="make, play, record and inspect bags"))
     eval_cli.add_arguments(sub.add_parser("eval", help="COCO keypoint AP of a model"))
     args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except (ValueError, OSError, RuntimeError, ReaderError, WriterError) as e:
-        print(f"pose-ros {args.command}: error: {e}", file=sys.stderr)
-        return 1
+    return dispatch(args, (ValueError, OSError, RuntimeError, ReaderError, WriterError),
+                    f"pose-ros {args.command}")
 
 
 if __name__ == "__main__":

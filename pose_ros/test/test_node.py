@@ -115,14 +115,21 @@ def test_poses_for_a_real_image_with_the_source_header(feed, annotated):
         assert x - margin <= k.x <= x + w + margin and y - margin <= k.y <= y + h + margin, k
 
 
+def wire(ros, proc, image_type, image_topic: str, node: str):
+    """A reliable publisher on the node's camera topic, and the poses it answers with,
+    once the node has subscribed."""
+    pub = ros.create_publisher(image_type, image_topic, reliable())
+    got: list[PersonArray] = []
+    ros.create_subscription(PersonArray, f"/{node}/poses", got.append, 10)
+    assert spin_until(ros, lambda: pub.get_subscription_count() > 0, 30), stop(proc)
+    return pub, got
+
+
 def test_compressed_images_give_the_same_person(ros, model_dir, annotated):
     proc = start_node(ros, model_dir, "pose_compressed", "-p", "use_compressed:=true",
                       "-r", "image/compressed:=/test/jpeg")
     try:
-        pub = ros.create_publisher(CompressedImage, "/test/jpeg", reliable())
-        got: list[PersonArray] = []
-        ros.create_subscription(PersonArray, "/pose_compressed/poses", got.append, 10)
-        assert spin_until(ros, lambda: pub.get_subscription_count() > 0, 30), stop(proc)
+        pub, got = wire(ros, proc, CompressedImage, "/test/jpeg", "pose_compressed")
         _, data = cv2.imencode(".jpg", cv2.cvtColor(annotated.rgb(), cv2.COLOR_RGB2BGR))
         msg = CompressedImage(format="jpeg", data=data.tobytes())
         msg.header.stamp.sec = 42
@@ -237,10 +244,7 @@ def test_every_encoding_gives_the_same_poses(ros, model_dir, annotated):
                       "-p", "min_pose_score:=0.1", "-p", "root_score_threshold:=0.1",
                       "-r", "image:=/test/encodings")
     try:
-        pub = ros.create_publisher(Image, "/test/encodings", reliable())
-        got: list[PersonArray] = []
-        ros.create_subscription(PersonArray, "/pose_encodings/poses", got.append, 10)
-        assert spin_until(ros, lambda: pub.get_subscription_count() > 0, 30), stop(proc)
+        pub, got = wire(ros, proc, Image, "/test/encodings", "pose_encodings")
         gray = cv2.cvtColor(annotated.rgb(), cv2.COLOR_RGB2GRAY)
         images = gray_in_every_encoding(gray)
         for sec, msg in enumerate(images.values(), start=1):

@@ -14,6 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from pose_ros.command_line import dispatch
 from pose_ros.models.archive import ArchiveError, export_models, import_models
 from pose_ros.models.converted import ConversionError, converted_entry, is_converted
 from pose_ros.models.fetch import FetchError, fetch, spec_files_present
@@ -138,11 +139,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except (FetchError, ConversionError, ArchiveError, KeyError, ValueError) as e:
-        print(f"pose-ros-models: error: {e}", file=sys.stderr)
-        return 1
+    return dispatch(args, (FetchError, ConversionError, ArchiveError, KeyError, ValueError),
+                    "pose-ros-models")
 
 
 if __name__ == "__main__":
