@@ -58,7 +58,8 @@ BUILD_INPUTS := $(wildcard pose_ros_msgs/msg/*.msg) pose_ros_msgs/CMakeLists.txt
 	pose_ros_msgs/package.xml pose_ros/setup.py pose_ros/setup.cfg pose_ros/package.xml \
 	$(wildcard pose_ros/launch/* pose_ros/config/*)
 
-.PHONY: help setup build models test test-fast test-distro test-core-legacy demo bench bench-core clean
+.PHONY: help setup build models test test-fast test-distro test-core-legacy demo bench \
+	bench-core docs-eval clean
 help:
 	@echo "make test   set up (venvs, colcon builds, models) and run the tests on: $(DISTROS)"
 	@echo "            (make test DISTROS=jazzy: one distro)"
@@ -67,6 +68,7 @@ help:
 	@echo "make demo   run the pose_ros node on a sample photo"
 	@echo "make bench  the node end to end: latency, drops, CPU, memory, targets"
 	@echo "make bench-core  per-stage timings of the inference core"
+	@echo "make docs-eval  rewrite the accuracy table of docs/evaluation.md"
 	@echo "make lint   ruff and mypy (pyproject.toml) over pose_ros/, bench/, tools/"
 	@echo "make clean  remove the workspaces (not the model cache)"
 
@@ -160,6 +162,11 @@ demo: models
 # Inference-core timings per stage and model (ratios within one run are what count).
 bench-core: models
 	$(RUN) python -P bench/core.py
+
+# The accuracy table of docs/evaluation.md, from pose-ros eval on the shared COCO subset.
+docs-eval: models
+	$(RUN) pose-ros eval $(SHARED)/data/coco-mini-train --out $(ROOT)/out/eval
+	python3 tools/replace_block.py docs/evaluation.md eval-table < $(ROOT)/out/eval/eval.md
 
 # The real node end to end through DDS, with the performance targets (PASS/FAIL).
 bench: models

@@ -1,8 +1,12 @@
-"""The README stays a newcomer's page: short, and every path it names exists."""
+"""The README stays a newcomer's page: short, and every path it names exists; generated
+blocks of the docs are rewritten in place."""
 
 from __future__ import annotations
 
 import re
+import sys
+
+import pytest
 
 from conftest import REPO_ROOT
 
@@ -37,3 +41,14 @@ def test_every_path_the_readme_names_exists():
 def test_readme_stays_short():
     lines = len(README.read_text().splitlines())
     assert lines <= 160, f"README.md has {lines} lines; move detail to docs/"
+
+
+def test_generated_blocks_are_replaced_in_place():
+    sys.path.insert(0, str(REPO_ROOT / "tools"))
+    from replace_block import replace_block
+
+    text = "intro\n<!-- t -->\nold\nrows\n<!-- /t -->\noutro\n"
+    assert replace_block(text, "t", "new\n") == "intro\n<!-- t -->\nnew\n<!-- /t -->\noutro\n"
+    for broken in ("no markers\n", text + text, "<!-- /t -->\n<!-- t -->\n"):
+        with pytest.raises(ValueError, match="expected one"):
+            replace_block(broken, "t", "x")
