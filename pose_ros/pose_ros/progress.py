@@ -17,6 +17,11 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 
+def megabytes(size: int) -> str:
+    """A file size as progress lines print it."""
+    return f"{size / 1e6:.1f} MB"
+
+
 def say(message: str) -> None:
     print(f"pose-ros-models: {message}", file=sys.stderr, flush=True)
 

