@@ -21,9 +21,8 @@ import copy
 #: Fused op -> the plain convolution it starts with.
 FUSED_CONVOLUTIONS = {"_FusedConv2D": "Conv2D",
                       "FusedDepthwiseConv2dNative": "DepthwiseConv2dNative"}
-#: Activations a fused convolution may end with, and the TF op that computes each.
-ACTIVATIONS = {"Relu": "Relu", "Relu6": "Relu6", "Elu": "Elu", "LeakyRelu": "LeakyRelu",
-               "Sigmoid": "Sigmoid", "Tanh": "Tanh"}
+#: Activations a fused convolution may end with; each is also the name of its TF op.
+ACTIVATIONS = ("Relu", "Relu6", "Elu", "LeakyRelu", "Sigmoid", "Tanh")
 #: Attributes that only the fused ops have.
 FUSED_ONLY_ATTRS = ("fused_ops", "num_args", "epsilon", "leakyrelu_alpha", "TArgs")
 
@@ -73,7 +72,7 @@ def _split(node: dict) -> list[dict]:
         act_attrs = {"T": dtype}
         if activation == "LeakyRelu":
             act_attrs["alpha"] = {"f": attr.get("leakyrelu_alpha", {}).get("f", 0.2)}
-        nodes.append(make(name, ACTIVATIONS[activation], [bias_name], act_attrs))
+        nodes.append(make(name, activation, [bias_name], act_attrs))
     return nodes
 
 
