@@ -78,7 +78,7 @@ def play_bag(node: Node, path: Path, options: PlayOptions = PlayOptions()) -> in
                 return published
 
 
-DISCOVERY_SETTLE_S = 0.5
+DISCOVERY_SETTLE_S = 2.0
 
 
 def _wait_for_subscribers(node: Node, publishers: Iterable[Publisher], timeout_s: float) -> None:
@@ -87,8 +87,9 @@ def _wait_for_subscribers(node: Node, publishers: Iterable[Publisher], timeout_s
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline and not all(p.get_subscription_count() for p in publishers):
         time.sleep(0.05)
-    # Discovery is not symmetric: a subscriber we see may not have matched us yet,
-    # and would miss the first frame.
+    # Discovery is not symmetric: a subscriber we see may not have matched us yet, and
+    # a volatile one would miss the first frame. Nothing tells us when it has (Jazzy on
+    # two loaded cores once took over 0.5 s), so give it time, once, before the first.
     time.sleep(DISCOVERY_SETTLE_S)
 
 
