@@ -12,6 +12,7 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from pose_ros.backends import Backend, create_backend
+from pose_ros.filters.stamp_gap import breaks
 from pose_ros.models.locate import onnx_model_path
 from pose_ros.models.registry import ModelSpec
 from pose_ros.transforms import ImageToInput
@@ -48,6 +49,8 @@ class Prepared:
     transform: ImageToInput
     width: int
     height: int
+    #: the source image, kept only when postprocess may run a second pass on it
+    image: np.ndarray | None = None
 
 
 class PoseEstimator(abc.ABC):
@@ -64,6 +67,9 @@ class PoseEstimator(abc.ABC):
         self._make_backend = make_backend
         self._backends: dict[tuple, Backend] = {}
         self.backend_name = ""
+        #: how often the stamps broke off and temporal state was forgotten (diagnostics)
+        self.temporal_resets = 0
+        self._last_stamp: float | None = None
 
     def estimate(self, image: np.ndarray, timestamp: float | None = None) -> list[Pose]:
         """Poses in ``image``; ``timestamp`` (seconds) enables temporal smoothing/tracking."""
@@ -101,6 +107,20 @@ class PoseEstimator(abc.ABC):
 
     def reset(self) -> None:  # noqa: B027 (optional: a no-op for stateless estimators)
         """Forget temporal state (crop region, filters, tracks)."""
+
+    def counters(self) -> dict[str, int]:
+        """Events worth watching on a robot, for /diagnostics."""
+        return {"temporal_resets": self.temporal_resets}
+
+    def _reset_on_break(self, timestamp: float | None, max_gap_s: float) -> None:
+        """Forget every piece of temporal state together when the stamps break off: a
+        crop, a track or a filter from another moment aims at the wrong place."""
+        if timestamp is None:
+            return
+        if breaks(self._last_stamp, timestamp, max_gap_s):
+            self.reset()
+            self.temporal_resets += 1
+        self._last_stamp = timestamp
 
     def warm_up(self, width: int = 640, height: int = 480) -> None:
         """Load the backend and run it once, so the first real frame is not the slow one."""

@@ -67,6 +67,11 @@ PARAMS = (
           high=200.0, runtime=True),
     Param("smoothing", True, "one-euro keypoint smoothing (video; MultiPose: of tracked "
           "people)", runtime=True),
+    Param("refine_first_frame", True, "MoveNet single-pose: with no crop to follow (first "
+          "frame, after a break, person lost), a second pass on the crop the first gives",
+          runtime=True),
+    Param("max_gap_s", 1.0, "a stamp going back, or forward by more than this (s), resets "
+          "crop, smoothing and tracks", low=0.05, high=3600.0, runtime=True),
     Param("tracking", "bounding_box", "MoveNet MultiPose tracker", TRACKERS, runtime=True),
     Param("publish_markers", True, "publish RViz markers", runtime=True),
     Param("publish_debug_image", True, "publish the annotated image (only while subscribed)",

@@ -269,7 +269,8 @@ class PoseNode(Node):
         values = {"model": self.spec.name, "backend": self.estimator.backend_name or "not loaded",
                   "frames_processed": str(processed),
                   "frames_dropped_superseded": str(self.slot.dropped),
-                  "frames_dropped_transport": self.transport.report()}
+                  "frames_dropped_transport": self.transport.report(),
+                  **{k: str(n) for k, n in self.estimator.counters().items()}}
         if len(done_at) > 1:
             values["rate_hz"] = f"{(len(done_at) - 1) / (done_at[-1] - done_at[0]):.2f}"
         if latency:
