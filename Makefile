@@ -37,8 +37,8 @@ ROS_TOOL_WHEELS := launch==3.7.1 launch_xml==3.7.1 launch_yaml==3.7.1 launch_ros
 	ros2topic==0.36.1 ros2param==0.36.1 ros2node==0.36.1 ros2run==0.36.1 \
 	ros2service==0.36.1 ros2lifecycle==0.36.1
 # Interface packages not on PyPI, built from source beside pose_ros_msgs:
-# composition_interfaces (imported by launch_ros).
-ROS_SRC := $(SHARED)/ros-src/composition_interfaces
+# composition_interfaces (imported by launch_ros), tf2_msgs (the node's person frames on /tf).
+ROS_SRC := $(SHARED)/ros-src/composition_interfaces $(SHARED)/ros-src/tf2_msgs
 
 # The environment every command of a workspace runs in: the wheels' ROS 2 (quirk 1:
 # their prefix is the venv), then our colcon install on top.
@@ -56,7 +56,7 @@ VENV_STAMP  := $(VENV)/.installed
 BUILD_STAMP := $(INSTALL)/.built
 BUILD_INPUTS := $(wildcard pose_ros_msgs/msg/*.msg) pose_ros_msgs/CMakeLists.txt \
 	pose_ros_msgs/package.xml pose_ros/setup.py pose_ros/setup.cfg pose_ros/package.xml \
-	$(wildcard pose_ros/launch/* pose_ros/config/*)
+	$(wildcard pose_ros/launch/* pose_ros/config/*) $(addsuffix /package.xml,$(ROS_SRC))
 
 .PHONY: help setup build models test test-fast test-distro test-core-legacy demo bench \
 	bench-core docs-eval clean
@@ -86,7 +86,7 @@ $(VENV_STAMP): requirements/common.txt requirements/$(DISTRO).txt tools/fix_ros_
 	touch $@
 
 $(BUILD_STAMP): $(VENV_STAMP) $(BUILD_INPUTS)
-	@echo "== colcon build (composition_interfaces, pose_ros_msgs, pose_ros) into $(INSTALL)"
+	@echo "== colcon build (composition_interfaces, tf2_msgs, pose_ros_msgs, pose_ros) into $(INSTALL)"
 	$(RUN) colcon --log-base $(WS)/log build --merge-install --symlink-install \
 		--base-paths $(ROS_SRC) pose_ros_msgs pose_ros \
 		--build-base $(BUILD) --install-base $(INSTALL) \
