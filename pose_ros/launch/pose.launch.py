@@ -3,8 +3,9 @@
     ros2 launch pose_ros pose.launch.py image:=/camera/image_raw model:=movenet_thunder
 
 Runs: pose_node --ros-args --params-file <params_file> [-p model:=..] [-p backend:=..]
-[-p threads:=..] -r image:=<image> -r camera_info:=<camera_info>
-model, backend and threads override the params file only when given. The launch ends
+[-p threads:=..] [-p depth:=..] -r image:=<image> -r camera_info:=<camera_info>
+-r depth/image:=<depth_image> -r depth/camera_info:=<depth_camera_info>
+model, backend, threads and depth override the params file only when given. The launch ends
 with the node, and fails (exit code 1) when the node fails.
 """
 
@@ -27,7 +28,7 @@ from pose_ros.node.parameters import BY_NAME
 
 # launch arguments that set the node parameter of the same name; empty (the default)
 # leaves the params file's value
-OVERRIDES = ("model", "backend", "threads")
+OVERRIDES = ("model", "backend", "threads", "depth")
 
 
 def generate_launch_description():
@@ -43,6 +44,12 @@ def generate_launch_description():
                                           "use_compressed parameter, <image>/compressed)"),
         DeclareLaunchArgument("camera_info", default_value="/camera/camera_info",
                               description="camera_info topic (optional: places the markers)"),
+        DeclareLaunchArgument("depth_image", default_value="/camera/depth/image_raw",
+                              description="depth image aligned to the colour image, 16UC1 or "
+                                          "32FC1 (read with depth:=true; RealSense: "
+                                          "/camera/aligned_depth_to_color/image_raw)"),
+        DeclareLaunchArgument("depth_camera_info", default_value="/camera/depth/camera_info",
+                              description="the depth image's camera_info"),
         DeclareLaunchArgument("params_file",
                               default_value=os.path.join(share, "config", "pose_ros.yaml"),
                               description="node parameters (YAML: pose_estimator: "
@@ -76,7 +83,9 @@ def _pose_node(context: LaunchContext) -> list:
         parameters=[LaunchConfiguration("params_file"), overrides],
         remappings=[("image", LaunchConfiguration("image")),
                     ("image/compressed", [LaunchConfiguration("image"), "/compressed"]),
-                    ("camera_info", LaunchConfiguration("camera_info"))],
+                    ("camera_info", LaunchConfiguration("camera_info")),
+                    ("depth/image", LaunchConfiguration("depth_image")),
+                    ("depth/camera_info", LaunchConfiguration("depth_camera_info"))],
         on_exit=end_launch,
     )]
 

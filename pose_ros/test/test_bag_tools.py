@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 
 import cv2
@@ -10,6 +11,7 @@ import pytest
 from rosbags.rosbag2 import Reader
 
 from pose_ros.bag.typestore import typestore
+from pose_ros.depth.image import depth_image
 
 VIDEO = "video/pose_squats.mp4"
 
@@ -107,3 +109,88 @@ def test_clear_errors(tmp_path):
     not_a_bag = pose_ros("bag", "inspect", str(tmp_path))
     assert not_a_bag.returncode == 1 and "metadata" in not_a_bag.stderr
     assert "Traceback" not in not_a_bag.stderr
+
+
+def test_make_with_depth_writes_aligned_depth_that_inspect_and_the_core_read(shared_data,
+                                                                             tmp_path):
+    colour = tmp_path / "colour"
+    colour.mkdir()
+    photo = cv2.imread(str(shared_data / "video" / "pose.jpg"))
+    h, w = photo.shape[0] // 2, photo.shape[1] // 2
+    depths = tmp_path / "depth"
+    depths.mkdir()
+    expected = []
+    for i in range(3):
+        cv2.imwrite(str(colour / f"{i}.png"), photo)
+        mm = np.tile(np.linspace(500, 4000 + 1000 * i, w), (h, 1)).astype(np.uint16)
+        mm[:, :10] = 0  # no depth
+        cv2.imwrite(str(depths / f"{i}.png"), mm)
+        expected.append(mm)
+    out = tmp_path / "rgbd"
+    made = pose_ros("bag", "make", str(colour), str(out), "--depth", str(depths),
+                    "--frame-id", "cam")
+    assert made.returncode == 0, made.stderr
+    assert "with depth" in made.stderr
+    store = typestore()
+    with Reader(out) as reader:
+        order = [c.topic for c, _, _ in reader.messages()]
+        by_topic: dict[str, list] = {}
+        for conn, t, data in reader.messages():
+            msg = store.deserialize_cdr(data, conn.msgtype)
+            assert msg.header.stamp.sec * 10**9 + msg.header.stamp.nanosec == t
+            by_topic.setdefault(conn.topic, []).append(msg)
+    # a frame's depth comes before its colour, as from a camera whose depth is ready
+    assert order[:4] == ["/camera/depth/image_raw", "/camera/depth/camera_info",
+                         "/camera/image_raw", "/camera/camera_info"]
+    images, infos = by_topic["/camera/depth/image_raw"], by_topic["/camera/depth/camera_info"]
+    assert [m.header.stamp for m in images] == [m.header.stamp
+                                                for m in by_topic["/camera/image_raw"]]
+    for msg, info, mm in zip(images, infos, expected):
+        assert (msg.encoding, msg.width, msg.height, msg.header.frame_id) == ("16UC1", w, h, "cam")
+        read = depth_image(msg.data, msg.width, msg.height, msg.step, msg.encoding,
+                           msg.is_bigendian)
+        np.testing.assert_array_equal(read.pixels, mm)
+        # aligned: the colour camera's field of view at the depth image's size
+        colour_info = by_topic["/camera/camera_info"][0]
+        assert (info.width, info.height) == (w, h)
+        assert info.k[0] == pytest.approx(colour_info.k[0] * w / colour_info.width)
+    shown = pose_ros("bag", "inspect", str(out))
+    assert shown.returncode == 0, shown.stderr
+    medians = [float(np.median(mm[mm > 0])) / 1000 for mm in expected]
+    assert (f"depth on /camera/depth/image_raw: 3 frames, {w}x{h} 16UC1 in cam, "
+            f"{1 - 10 / w:.1%} of pixels with depth, median {np.median(medians):.3f} m"
+            in shown.stdout), shown.stdout
+
+
+def test_make_with_one_float_depth_file_for_every_frame(shared_data, tmp_path):
+    metres = np.full((20, 30), 2.25, np.float32)
+    metres[0, 0] = np.nan
+    cv2.imwrite(str(tmp_path / "depth.tiff"), metres)
+    out = tmp_path / "rgbd"
+    made = pose_ros("bag", "make", str(shared_data / VIDEO), str(out), "--depth",
+                    str(tmp_path / "depth.tiff"), "--depth-topic", "/rgbd/depth",
+                    "--depth-frame-id", "depth_optical")
+    assert made.returncode == 0, made.stderr
+    shown = pose_ros("bag", "inspect", str(out), "--json")
+    (depth,) = json.loads(shown.stdout)["depth"]
+    assert depth == {"topic": "/rgbd/depth", "frames": 65, "encoding": "32FC1", "width": 30,
+                     "height": 20, "frame_id": "depth_optical",
+                     "valid_fraction_mean": pytest.approx(599 / 600), "median_m": 2.25}
+    assert "/rgbd/camera_info" in [t["topic"] for t in json.loads(shown.stdout)["topics"]]
+
+
+def test_depth_errors_say_what_to_give(shared_data, tmp_path):
+    three_channels = tmp_path / "rgb.png"
+    cv2.imwrite(str(three_channels), np.zeros((4, 4, 3), np.uint8))
+    made = pose_ros("bag", "make", str(shared_data / VIDEO), str(tmp_path / "a"),
+                    "--depth", str(three_channels))
+    assert made.returncode == 1 and "has 3 channels: a depth image has one" in made.stderr
+    assert not (tmp_path / "a").exists()  # refused before the bag was made
+    folder = tmp_path / "two"
+    folder.mkdir()
+    for i in range(2):
+        cv2.imwrite(str(folder / f"{i}.png"), np.zeros((4, 4), np.uint16))
+    made = pose_ros("bag", "make", str(shared_data / VIDEO), str(tmp_path / "b"),
+                    "--depth", str(folder))
+    assert made.returncode == 1 and "holds 2 depth images" in made.stderr
+    assert "for 65 colour frames" in made.stderr and "Traceback" not in made.stderr

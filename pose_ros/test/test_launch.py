@@ -172,7 +172,7 @@ def test_every_launch_argument_is_described():
         out = ros2("launch", "pose_ros", launch_file, "--show-args").stdout
         assert "no description given" not in out, out
         for name in ("image", "camera_info", "params_file", "model", "backend", "threads",
-                     "rviz"):
+                     "depth", "depth_image", "depth_camera_info", "rviz"):
             assert f"'{name}':" in out, (launch_file, out)
 
 

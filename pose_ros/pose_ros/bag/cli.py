@@ -29,10 +29,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                            "(default %(default)s)")
     make.add_argument("--start", type=float, default=DEFAULT_START_NS / 1e9,
                       help="stamp of the first frame, seconds since the epoch")
+    make.add_argument("--depth", type=Path, metavar="FILE_OR_FOLDER",
+                      help="aligned depth images: 16-bit PNG/TIFF in mm or 32-bit float TIFF "
+                           "in m; one file for every frame, or a folder of one per frame")
+    make.add_argument("--depth-topic", default="",
+                      help="depth image topic (default: <topic's parent>/depth/image_raw; "
+                           "its camera_info beside it)")
+    make.add_argument("--depth-frame-id", default="",
+                      help="the depth image's frame (default: --frame-id, as aligned depth is)")
     make.set_defaults(func=cmd_make)
 
     play = sub.add_parser("play",
-                          help="publish a bag's images and camera_info at the recorded rate")
+                          help="publish a bag's images (colour and depth) and camera_info at "
+                               "the recorded rate")
     play.add_argument("bag", type=Path)
     play.add_argument("--rate", type=float, default=1.0, help="rate factor (default %(default)s)")
     play.add_argument("--loop", action="store_true")
@@ -49,7 +58,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     record.add_argument("--storage", choices=sorted(STORAGES), default="sqlite3")
     record.set_defaults(func=cmd_record)
 
-    inspect = sub.add_parser("inspect", help="topics, counts, duration and a summary of poses")
+    inspect = sub.add_parser("inspect", help="topics, counts, duration and a summary of poses "
+                                             "and depth images")
     inspect.add_argument("bag", type=Path)
     inspect.add_argument("--json", action="store_true", help="print JSON instead of text")
     inspect.set_defaults(func=cmd_inspect)
@@ -60,7 +70,8 @@ def cmd_make(args: argparse.Namespace) -> int:
 
     options = MakeOptions(topic=args.topic, frame_id=args.frame_id, storage=args.storage,
                           compressed=args.compressed, fps=args.fps, hfov_deg=args.hfov,
-                          start_ns=round(args.start * 1e9))
+                          start_ns=round(args.start * 1e9), depth=args.depth,
+                          depth_topic=args.depth_topic, depth_frame_id=args.depth_frame_id)
     make_bag(args.source, args.output, options)
     return 0
 

@@ -37,6 +37,8 @@ class Intrinsics:
 
     def rescaled(self, width: int, height: int) -> Intrinsics:
         """The same camera at another resolution (the image resized, not cropped)."""
+        if (width, height) == (self.width, self.height):
+            return self
         sx, sy = width / self.width, height / self.height
         # pixel edges scale, not centres: an edge at -0.5 stays at -0.5
         return Intrinsics(self.fx * sx, self.fy * sy, (self.cx + 0.5) * sx - 0.5,

@@ -53,29 +53,36 @@ def marker_array(header: Header, poses: list[Pose], width: int, height: int,
     out = MarkerArray(markers=[Marker(header=header, action=Marker.DELETEALL)])
     scale = depth / max(width, 1) * 6.0
     for i, pose in enumerate(poses):
-        key = pose.track_id if pose.track_id >= 0 else i
-        pts = placer.points(pose.xy, width, height, depth)
-        visible = pose.scores >= min_score
-        c = colour(key)
-        joints = Marker(header=header, ns="keypoints", id=i, type=Marker.SPHERE_LIST,
-                        action=Marker.ADD, color=c)
-        joints.scale.x = joints.scale.y = joints.scale.z = scale
-        joints.pose.orientation.w = 1.0
-        joints.points = [Point(x=x, y=y, z=z) for x, y, z in pts[visible].tolist()]
-        bones = Marker(header=header, ns="skeleton", id=i, type=Marker.LINE_LIST,
-                       action=Marker.ADD, color=c)
-        bones.scale.x = bones.scale.y = bones.scale.z = scale / 2  # line width is x
-        bones.pose.orientation.w = 1.0
-        for a, b in SKELETON_EDGES:
-            if visible[a] and visible[b]:
-                bones.points += [Point(x=pts[a, 0], y=pts[a, 1], z=pts[a, 2]),
-                                 Point(x=pts[b, 0], y=pts[b, 1], z=pts[b, 2])]
-        label = Marker(header=header, ns="labels", id=i, type=Marker.TEXT_VIEW_FACING,
-                       action=Marker.ADD, color=c)
-        label.scale.x = label.scale.y = label.scale.z = scale * 3  # text height is z
-        label.pose.orientation.w = 1.0
-        top = pts[visible].min(axis=0) if visible.any() else pts.mean(axis=0)
-        label.pose.position = Point(x=float(top[0]), y=float(top[1]) - scale * 3, z=float(top[2]))
-        label.text = (f"id {pose.track_id} " if pose.track_id >= 0 else "") + f"{pose.score:.2f}"
-        out.markers += [joints, bones, label] if joints.points else [label]
+        out.markers += person_markers(header, i, pose, placer.points(pose.xy, width, height, depth),
+                                      pose.scores >= min_score, scale)
     return out
+
+
+def person_markers(header: Header, index: int, pose: Pose, points: np.ndarray,
+                   visible: np.ndarray, scale: float) -> list[Marker]:
+    """One person's keypoints (spheres ``scale`` metres wide), bones and label, drawn at
+    ``points`` (17, 3) metres where ``visible``; the label alone when none is (nothing
+    when the points are not all finite either)."""
+    if not visible.any() and not np.isfinite(points).all():
+        return []  # no point measured: nowhere to put even the label
+    key = pose.track_id if pose.track_id >= 0 else index
+    c = colour(key)
+    joints = Marker(header=header, ns="keypoints", id=index, type=Marker.SPHERE_LIST,
+                    action=Marker.ADD, color=c)
+    joints.scale.x = joints.scale.y = joints.scale.z = scale
+    joints.pose.orientation.w = 1.0
+    joints.points = [Point(x=x, y=y, z=z) for x, y, z in points[visible].tolist()]
+    bones = Marker(header=header, ns="skeleton", id=index, type=Marker.LINE_LIST,
+                   action=Marker.ADD, color=c)
+    bones.scale.x = bones.scale.y = bones.scale.z = scale / 2  # line width is x
+    bones.pose.orientation.w = 1.0
+    bones.points = [Point(x=x, y=y, z=z) for a, b in SKELETON_EDGES if visible[a] and visible[b]
+                    for x, y, z in points[[a, b]].tolist()]
+    label = Marker(header=header, ns="labels", id=index, type=Marker.TEXT_VIEW_FACING,
+                   action=Marker.ADD, color=c)
+    label.scale.x = label.scale.y = label.scale.z = scale * 3  # text height is z
+    label.pose.orientation.w = 1.0
+    top = points[visible].min(axis=0) if visible.any() else points.mean(axis=0)
+    label.pose.position = Point(x=float(top[0]), y=float(top[1]) - scale * 3, z=float(top[2]))
+    label.text = (f"id {pose.track_id} " if pose.track_id >= 0 else "") + f"{pose.score:.2f}"
+    return [joints, bones, label] if joints.points else [label]

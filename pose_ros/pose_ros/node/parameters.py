@@ -76,8 +76,22 @@ PARAMS = (
     Param("publish_markers", True, "publish RViz markers", runtime=True),
     Param("publish_debug_image", True, "publish the annotated image (only while subscribed)",
           runtime=True),
-    Param("marker_depth", 2.0, "distance of the marker plane from the camera, metres",
-          low=0.1, high=100.0, runtime=True),
+    Param("marker_depth", 2.0, "distance of the marker plane from the camera, metres "
+          "(without depth)", low=0.1, high=100.0, runtime=True),
+    Param("depth", False, "pair an aligned depth image (depth/image, depth/camera_info) with "
+          "each colour frame: 3D people on poses_3d, 3D markers, person TF frames"),
+    Param("depth_pairing_tolerance", 0.02, "largest stamp difference (s) of a colour frame and "
+          "the depth image it is paired with; the nearest received is taken, never waited for",
+          low=0.0, high=1.0, runtime=True),
+    Param("depth_min_range", 0.1, "nearer depth pixels are not used, metres", low=0.0,
+          high=100.0, runtime=True),
+    Param("depth_max_range", 10.0, "further depth pixels are not used, metres", low=0.1,
+          high=100.0, runtime=True),
+    Param("depth_body_tolerance", 0.5, "a keypoint further than this from its body's depth "
+          "(the median of the person's keypoint depths) is not valid, metres", low=0.01,
+          high=10.0, runtime=True),
+    Param("publish_tf", False, "with depth: a TF frame person_N at the torso centre of each "
+          "tracked person N (track_id), on /tf", runtime=True),
     Param("use_compressed", False, "subscribe to image/compressed instead of image"),
     Param("qos_reliability", "best_effort", "camera subscription reliability",
           ("best_effort", "reliable")),

@@ -43,6 +43,7 @@ from pose_ros.node.cdr_person_array import person_array_cdr
 from pose_ros.node.frame_slot import LatestFrame
 from pose_ros.node.image_conversion import ImageError, compressed_to_rgb, image_to_rgb
 from pose_ros.node.parameters import BY_NAME, PARAMS, check, descriptor, estimator_options, ignored
+from pose_ros.node.people_3d import People3D
 from pose_ros.node.qos import LATCHED, camera_qos
 from pose_ros.node.rclpy_features import CALLBACK_GETS_MESSAGE_INFO
 from pose_ros.node.transport_losses import TransportLosses
@@ -94,6 +95,9 @@ class PoseNode(Node):
         self.placer = messages.MarkerPlacer()
         self.create_subscription(CameraInfo, "camera_info", self._on_camera_info,
                                  camera_qos("best_effort", 1))
+        # depth: the 3D people's input and publishers (node/people_3d.py)
+        self.people_3d = (People3D(self, self.spec.name, self.markers_pub, self.values)
+                          if self.values["depth"] else None)
 
         self.slot = LatestFrame()
         self.transport = TransportLosses(message_info=CALLBACK_GETS_MESSAGE_INFO)
@@ -243,12 +247,15 @@ class PoseNode(Node):
                          what=f"{insane} pose(s) dropped")
         outgoing = [(self.poses_pub, person_array_cdr(
             msg.header, w, h, self.spec.name, poses, v["min_keypoint_score"]))]
-        if v["publish_markers"] and self.markers_pub.get_subscription_count():
+        if (v["publish_markers"] and self.people_3d is None  # with depth: markers in 3D
+                and self.markers_pub.get_subscription_count()):
             outgoing.append((self.markers_pub, messages.marker_array(
                 msg.header, poses, w, h, self.placer, v["marker_depth"], v["min_keypoint_score"])))
         if v["publish_debug_image"] and self.debug_pub.get_subscription_count():
             outgoing.append((self.debug_pub, rgb_image(
                 msg.header, draw(image, poses, v["min_keypoint_score"]))))
+        if self.people_3d is not None:
+            outgoing += self.people_3d.outgoing(msg.header, poses, w, h, v)
         t5 = time.perf_counter()
         for publisher, out in outgoing:
             publisher.publish(out)
@@ -280,6 +287,8 @@ class PoseNode(Node):
                 values[f"{stage}_ms_median"] = f"{np.median(samples) * 1e3:.2f}"
         for cause, n in rejected.items():
             values[f"frames_rejected_{cause}"] = str(n)
+        if self.people_3d is not None:
+            values.update(self.people_3d.diagnostics())
         status = DiagnosticStatus(
             level=DiagnosticStatus.WARN if rejected else DiagnosticStatus.OK,
             name=f"pose_ros: {self.get_fully_qualified_name()}", hardware_id=values["backend"],

@@ -1,0 +1,106 @@
+"""The node's depth input: an aligned depth image and the camera_infos, kept for
+pairing with colour frames by stamp.
+
+The executor's callbacks only store what arrives: the newest few depth images, still
+serialized (their pixels are read in place when used), and both camera_infos as
+intrinsics. The inference thread takes the depth image nearest a colour frame's stamp
+and never waits for one, so depth adds no latency to the colour path; a frame with
+none within the tolerance is :class:`Unpaired`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass
+
+from rclpy.node import Node
+from rclpy.qos import QoSProfile
+from sensor_msgs.msg import CameraInfo, Image
+from std_msgs.msg import Header
+
+from pose_ros.depth.camera import Intrinsics
+from pose_ros.node.cdr_image import RawImage, parse_image
+from pose_ros.node.image_conversion import ImageError
+from pose_ros.node.qos import camera_qos
+
+KEEP = 8  # depth images kept for pairing: a quarter of a second at 30 Hz
+LOG_EVERY_S = 5.0
+
+
+class Unpaired(Exception):
+    """No depth for a colour frame; ``cause`` is a short counter key."""
+
+    def __init__(self, cause: str, detail: str) -> None:
+        super().__init__(f"{cause}: {detail}")
+        self.cause = cause
+
+
+@dataclass(frozen=True)
+class Paired:
+    image: RawImage  # the depth image; its pixels still a view of the received bytes
+    depth_k: Intrinsics
+    colour_k: Intrinsics | None  # None until the colour camera_info arrives
+
+
+def stamp_ns(header: Header) -> int:
+    return header.stamp.sec * 10**9 + header.stamp.nanosec
+
+
+class DepthInput:
+    """Subscribes to ``depth/image``, ``depth/camera_info`` and ``camera_info``."""
+
+    def __init__(self, node: Node, image_qos: QoSProfile) -> None:
+        self._node = node
+        self._lock = threading.Lock()
+        self._images: deque[RawImage] = deque(maxlen=KEEP)
+        self._depth_k: Intrinsics | None = None
+        self._colour_k: Intrinsics | None = None
+        node.create_subscription(Image, "depth/image", self._on_image, image_qos, raw=True)
+        info_qos = camera_qos("best_effort", 1)
+        node.create_subscription(CameraInfo, "depth/camera_info",
+                                 lambda msg: self._on_info(msg, depth=True), info_qos)
+        node.create_subscription(CameraInfo, "camera_info",
+                                 lambda msg: self._on_info(msg, depth=False), info_qos)
+
+    def _on_image(self, data: bytes) -> None:
+        try:
+            image = parse_image(data)  # the header fields only: the pixels stay where they are
+        except ImageError as e:
+            self._node.get_logger().warning(f"depth image ignored: {e}",
+                                            throttle_duration_sec=LOG_EVERY_S)
+            return
+        with self._lock:
+            self._images.append(image)
+
+    def _on_info(self, msg: CameraInfo, depth: bool) -> None:
+        try:
+            k = Intrinsics.from_k(msg.k, msg.width, msg.height)
+        except ValueError as e:
+            topic = "depth/camera_info" if depth else "camera_info"
+            self._node.get_logger().warning(f"{topic} ignored: {e}",
+                                            throttle_duration_sec=LOG_EVERY_S)
+            return
+        with self._lock:
+            if depth:
+                self._depth_k = k
+            else:
+                self._colour_k = k
+
+    def pair(self, stamp: int, tolerance_s: float) -> Paired:
+        """The depth image nearest ``stamp`` (ns) within ``tolerance_s``; raises
+        :class:`Unpaired` without one (or without the depth camera_info)."""
+        with self._lock:
+            images, depth_k, colour_k = list(self._images), self._depth_k, self._colour_k
+        if not images:
+            raise Unpaired("no_depth", "no depth image received yet (depth/image)")
+        nearest = min(images, key=lambda image: abs(stamp_ns(image.header) - stamp))
+        gap_s = abs(stamp_ns(nearest.header) - stamp) / 1e9
+        if gap_s > tolerance_s:
+            raise Unpaired("no_depth_in_tolerance",
+                           f"the nearest depth image is {gap_s:.3f} s from the colour frame "
+                           f"(depth_pairing_tolerance {tolerance_s} s)")
+        if depth_k is None:
+            raise Unpaired("no_depth_camera_info",
+                           "no calibrated depth/camera_info received yet")
+        return Paired(nearest, depth_k, colour_k)
