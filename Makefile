@@ -59,7 +59,7 @@ BUILD_INPUTS := $(wildcard pose_ros_msgs/msg/*.msg) pose_ros_msgs/CMakeLists.txt
 	$(wildcard pose_ros/launch/* pose_ros/config/*) $(addsuffix /package.xml,$(ROS_SRC))
 
 .PHONY: help setup build models test test-fast test-distro test-core-legacy demo bench \
-	bench-core docs-eval clean
+	bench-core bench-depth docs-eval clean
 help:
 	@echo "make test   set up (venvs, colcon builds, models) and run the tests on: $(DISTROS)"
 	@echo "            (make test DISTROS=jazzy: one distro)"
@@ -68,6 +68,7 @@ help:
 	@echo "make demo   run the pose_ros node on a sample photo"
 	@echo "make bench  the node end to end: latency, drops, CPU, memory, targets"
 	@echo "make bench-core  per-stage timings of the inference core"
+	@echo "make bench-depth  what depth (3D people) adds to a 640x480 frame, on against off"
 	@echo "make docs-eval  rewrite the accuracy table of docs/evaluation.md"
 	@echo "make lint   ruff and mypy (pyproject.toml) over pose_ros/, bench/, tools/"
 	@echo "make clean  remove the workspaces (not the model cache)"
@@ -162,6 +163,10 @@ demo: models
 # Inference-core timings per stage and model (ratios within one run are what count).
 bench-core: models
 	$(RUN) python -P bench/core.py
+
+# Depth on against off per 640x480 frame, in one run (target: under 2 ms added).
+bench-depth: models
+	$(RUN) python bench/depth.py
 
 # The accuracy table of docs/evaluation.md, from pose-ros eval on the shared COCO subset.
 docs-eval: models

@@ -19,30 +19,30 @@ from std_msgs.msg import Header
 from pose_ros.keypoints import KEYPOINT_NAMES, NUM_KEYPOINTS
 from pose_ros.types import Pose
 
-_ENCAPSULATION = b"\x00\x01\x00\x00"  # CDR, little-endian
+ENCAPSULATION = b"\x00\x01\x00\x00"  # CDR, little-endian
 
 
-def _put_string(out: bytearray, text: str) -> None:
+def put_string(out: bytearray, text: str) -> None:
     """A CDR string: its length with the NUL, its bytes and the NUL, then padding
     to 4 (every field that follows one here is 4-byte aligned)."""
     raw = text.encode() + b"\x00"
     out += struct.pack("<I", len(raw)) + raw
-    out += bytes(-(len(out) - len(_ENCAPSULATION)) % 4)  # aligned from the encapsulation's end
+    out += bytes(-(len(out) - len(ENCAPSULATION)) % 4)  # aligned from the encapsulation's end
 
 
 def _person_layout() -> tuple[np.ndarray, np.ndarray, int]:
     """One Person as 32-bit words, the words of each keypoint's x (y and score follow)
     and of the box (track_id follows). Word 0 is the score, word 1 the keypoint count."""
-    out = bytearray(_ENCAPSULATION)  # so that _put_string aligns as in a message
+    out = bytearray(ENCAPSULATION)  # so that put_string aligns as in a message
     out += struct.pack("<fI", 0.0, NUM_KEYPOINTS)
     keypoint_words = []
     for name in KEYPOINT_NAMES:
-        _put_string(out, name)
-        keypoint_words.append((len(out) - len(_ENCAPSULATION)) // 4)
+        put_string(out, name)
+        keypoint_words.append((len(out) - len(ENCAPSULATION)) // 4)
         out += bytes(12)  # x, y, score
-    box_word = (len(out) - len(_ENCAPSULATION)) // 4
+    box_word = (len(out) - len(ENCAPSULATION)) // 4
     out += bytes(16 + 4)  # x_min, y_min, x_max, y_max; track_id
-    template = np.frombuffer(bytes(out[len(_ENCAPSULATION):]), np.float32)
+    template = np.frombuffer(bytes(out[len(ENCAPSULATION):]), np.float32)
     return template, np.array(keypoint_words), box_word
 
 
@@ -54,11 +54,11 @@ def person_array_cdr(header: Header, width: int, height: int, model: str,
                      poses: list[Pose], min_keypoint_score: float) -> bytes:
     """The serialized PersonArray of ``poses``; the box of a pose without one spans
     its keypoints scoring above ``min_keypoint_score``."""
-    out = bytearray(_ENCAPSULATION)
+    out = bytearray(ENCAPSULATION)
     out += struct.pack("<iI", header.stamp.sec, header.stamp.nanosec)
-    _put_string(out, header.frame_id)
+    put_string(out, header.frame_id)
     out += struct.pack("<II", width, height)
-    _put_string(out, model)
+    put_string(out, model)
     out += struct.pack("<I", len(poses))
     if not poses:
         return bytes(out)

@@ -13,8 +13,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from builtin_interfaces.msg import Time
-from geometry_msgs.msg import Point, Quaternion, Transform, TransformStamped, Vector3
+from geometry_msgs.msg import Quaternion, Transform, TransformStamped, Vector3
 from rclpy.node import Node
 from rclpy.publisher import Publisher
 from rclpy.qos import QoSProfile, ReliabilityPolicy
@@ -24,13 +23,12 @@ from visualization_msgs.msg import Marker, MarkerArray
 
 from pose_ros.depth.image import DepthImageError, depth_image
 from pose_ros.depth.lift import DepthOptions, Person3D, lift_poses
-from pose_ros.keypoints import KEYPOINT_NAMES
+from pose_ros.node.cdr_person_3d_array import person_3d_array_cdr
 from pose_ros.node.depth_input import LOG_EVERY_S, DepthInput, Unpaired, stamp_ns
 from pose_ros.node.messages import person_markers
 from pose_ros.node.qos import camera_qos
 from pose_ros.types import Pose
-from pose_ros_msgs.msg import Keypoint, Person3DArray
-from pose_ros_msgs.msg import Person3D as Person3DMsg
+from pose_ros_msgs.msg import Person3DArray
 
 MARKER_SIZE_M = 0.05  # keypoint spheres; bones half as wide
 TF_QOS = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE)  # tf2_ros's broadcaster
@@ -73,7 +71,7 @@ class People3D:
                                min_keypoint_score=values["min_keypoint_score"])
         people = lift_poses(poses, depth, paired.depth_k, colour_k, options)
         frame = Header(stamp=header.stamp, frame_id=raw.header.frame_id)
-        out: list[tuple[Publisher, Any]] = [(self.people_pub, person_3d_array(
+        out: list[tuple[Publisher, Any]] = [(self.people_pub, person_3d_array_cdr(
             frame, raw.header.stamp, self.model, poses, people))]
         if values["publish_markers"] and self.markers_pub.get_subscription_count():
             out.append((self.markers_pub, marker_array_3d(frame, poses, people)))
@@ -91,21 +89,6 @@ class People3D:
         return {"depth_frames_paired": str(paired),
                 "depth_frames_unpaired": str(sum(unpaired.values())),
                 **{f"depth_frames_unpaired_{cause}": str(n) for cause, n in unpaired.items()}}
-
-
-def person_3d_array(header: Header, depth_stamp: Time, model: str, poses: list[Pose],
-                    people: list[Person3D]) -> Person3DArray:
-    msg = Person3DArray(header=header, depth_stamp=depth_stamp, model=model)
-    for pose, person in zip(poses, people):
-        x, y, z = person.centre.tolist()
-        msg.persons.append(Person3DMsg(
-            track_id=pose.track_id, score=float(pose.score),
-            keypoints=[Keypoint(name=name, x=u, y=v, score=s) for name, (u, v), s
-                       in zip(KEYPOINT_NAMES, pose.xy.tolist(), pose.scores.tolist())],
-            points=[Point(x=px, y=py, z=pz) for px, py, pz in person.points.tolist()],
-            valid=person.valid.tolist(), centre=Point(x=x, y=y, z=z),
-            centre_valid=person.centre_valid))
-    return msg
 
 
 def marker_array_3d(header: Header, poses: list[Pose], people: list[Person3D]) -> MarkerArray:
