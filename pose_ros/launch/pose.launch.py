@@ -57,14 +57,20 @@ def generate_launch_description():
         *(DeclareLaunchArgument(name, default_value="", description=_override_description(name))
           for name in OVERRIDES),
         DeclareLaunchArgument("rviz", default_value="false",
-                              description="also start RViz with config/pose.rviz, "
-                                          "where rviz2 is installed"),
+                              description="also start RViz with config/pose.rviz (with "
+                                          "depth:=true, config/pose_3d.rviz), where rviz2 "
+                                          "is installed"),
+        DeclareLaunchArgument("rviz_fixed_frame", default_value="",
+                              description="RViz's fixed frame; empty: the config's "
+                                          "(camera_optical_frame, or with depth:=true "
+                                          "camera_depth_optical_frame: set the depth "
+                                          "image's frame_id)"),
     ]
     return LaunchDescription([
         *args,
         dds_profile,
         OpaqueFunction(function=_pose_node),
-        OpaqueFunction(function=_rviz, args=[os.path.join(share, "config", "pose.rviz")],
+        OpaqueFunction(function=_rviz, args=[os.path.join(share, "config")],
                        condition=IfCondition(LaunchConfiguration("rviz"))),
     ])
 
@@ -90,7 +96,7 @@ def _pose_node(context: LaunchContext) -> list:
     )]
 
 
-def _rviz(context: LaunchContext, rviz_config: str) -> list:
+def _rviz(context: LaunchContext, config_dir: str) -> list:
     # headless robots have no rviz2: the node runs all the same
     try:
         get_package_prefix("rviz2")
@@ -99,5 +105,8 @@ def _rviz(context: LaunchContext, rviz_config: str) -> list:
             "rviz:=true, but rviz2 is not installed (apt install ros-$ROS_DISTRO-rviz2): "
             "starting the node without RViz")
         return []
+    depth = LaunchConfiguration("depth").perform(context).lower() == "true"
+    arguments = ["-d", os.path.join(config_dir, "pose_3d.rviz" if depth else "pose.rviz")]
+    frame = LaunchConfiguration("rviz_fixed_frame").perform(context)
     return [Node(package="rviz2", executable="rviz2", output="screen",
-                 arguments=["-d", rviz_config])]
+                 arguments=arguments + (["--fixed-frame", frame] if frame else []))]
