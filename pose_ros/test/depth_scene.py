@@ -8,6 +8,9 @@ planar triangles, the head as a disc facing the camera (the face keypoints share
 depth), a wall behind everything, a z-buffer. At a keypoint's pixel the
 surface is at exactly the keypoint's depth: that is the truth a sampler must find.
 
+Cameras are Intrinsics (a container here: projecting and back-projecting are this
+module's own formulas, so the truth does not lean on the code under test).
+
 What makes keypoints unmeasurable, by design (``UNMEASURABLE``): a hole of no depth over
 the left knee, an out-of-range patch over the right ankle, and forearms 3 pixels thick
 so the wrists' windows see mostly the wall. Scattered holes (10% of pixels) are
@@ -17,10 +20,10 @@ everywhere; a robust sampler ignores them.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
+from pose_ros.depth.camera import Intrinsics
 from pose_ros.keypoints import KEYPOINT_INDEX, SKELETON_EDGES
 
 COLOUR_HFOV_DEG = 60.0
@@ -35,39 +38,31 @@ TORSO_TRIANGLES = (("left_shoulder", "right_shoulder", "left_hip"),
                    ("right_shoulder", "right_hip", "left_hip"))
 
 
-@dataclass(frozen=True)
-class Camera:
-    fx: float
-    fy: float
-    cx: float
-    cy: float
-    width: int
-    height: int
-
-    @property
-    def k(self) -> list[float]:
-        return [self.fx, 0.0, self.cx, 0.0, self.fy, self.cy, 0.0, 0.0, 1.0]
-
-    def project(self, points: np.ndarray) -> np.ndarray:
-        return np.stack([self.fx * points[:, 0] / points[:, 2] + self.cx,
-                         self.fy * points[:, 1] / points[:, 2] + self.cy], axis=1)
+def k_of(cam: Intrinsics) -> list[float]:
+    """A camera_info's K."""
+    return [cam.fx, 0.0, cam.cx, 0.0, cam.fy, cam.cy, 0.0, 0.0, 1.0]
 
 
-def colour_camera(width: int, height: int) -> Camera:
+def project(cam: Intrinsics, points: np.ndarray) -> np.ndarray:
+    return np.stack([cam.fx * points[:, 0] / points[:, 2] + cam.cx,
+                     cam.fy * points[:, 1] / points[:, 2] + cam.cy], axis=1)
+
+
+def colour_camera(width: int, height: int) -> Intrinsics:
     f = (width / 2) / math.tan(math.radians(COLOUR_HFOV_DEG) / 2)
-    return Camera(f, f, (width - 1) / 2, (height - 1) / 2, width, height)
+    return Intrinsics(f, f, (width - 1) / 2, (height - 1) / 2, width, height)
 
 
-def depth_camera(colour: Camera, scale: float) -> Camera:
+def depth_camera(colour: Intrinsics, scale: float) -> Intrinsics:
     """The aligned depth camera at ``scale`` times the colour resolution, cropped: its
     principal point 6 pixels right of and 4 above the scaled one (a pixel mapped by the
     image sizes alone lands centimetres off)."""
     w, h = round(colour.width * scale), int(colour.height * scale)
-    return Camera(colour.fx * scale, colour.fy * scale, (colour.cx + 0.5) * scale - 0.5 + 6.0,
+    return Intrinsics(colour.fx * scale, colour.fy * scale, (colour.cx + 0.5) * scale - 0.5 + 6.0,
                   (colour.cy + 0.5) * scale - 0.5 - 4.0, w, h)
 
 
-def skeleton_3d(xy: np.ndarray, colour: Camera) -> np.ndarray:
+def skeleton_3d(xy: np.ndarray, colour: Intrinsics) -> np.ndarray:
     """Keypoints (17, 2) of the photo to 3D (17, 3) in the camera's optical frame: the
     body 2.5 m away, turned (the person's left side nearer) and leaning back; the face
     flat, at the nose's depth."""
@@ -85,10 +80,10 @@ def bone_radii(xy: np.ndarray) -> dict[tuple[int, int], float]:
     return {(a, b): 1.5 if (a in thin or b in thin) else 0.1 * size for a, b in SKELETON_EDGES}
 
 
-def render(points: np.ndarray, radii: dict[tuple[int, int], float], colour: Camera,
-           cam: Camera, seed: int = 0) -> np.ndarray:
+def render(points: np.ndarray, radii: dict[tuple[int, int], float], colour: Intrinsics,
+           cam: Intrinsics, seed: int = 0) -> np.ndarray:
     """The depth image (metres, NaN = no depth) of ``points`` seen by ``cam``."""
-    uv = cam.project(points)
+    uv = project(cam, points)
     inv_z = 1.0 / points[:, 2]
     ys, xs = np.mgrid[0:cam.height, 0:cam.width].astype(np.float64)
     depth = np.full((cam.height, cam.width), WALL_M)

@@ -16,6 +16,7 @@ from depth_scene import (
     colour_camera,
     depth_camera,
     encode,
+    k_of,
     render,
     skeleton_3d,
 )
@@ -40,8 +41,9 @@ def photo_pose(shared_data, model_dir):
     return pose, bgr.shape[1], bgr.shape[0]
 
 
-def intrinsics(cam) -> Intrinsics:
-    return Intrinsics.from_k(cam.k, cam.width, cam.height)
+def intrinsics(cam: Intrinsics) -> Intrinsics:
+    """As the node makes them: from a camera_info's K and size."""
+    return Intrinsics.from_k(k_of(cam), cam.width, cam.height)
 
 
 @pytest.mark.parametrize("scale", [1.0, 0.5])

@@ -20,6 +20,7 @@ from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
 
 from pose_ros.depth.camera import Intrinsics
+from pose_ros.depth.image import DepthImageError
 from pose_ros.node.cdr_image import RawImage, parse_image
 from pose_ros.node.image_conversion import ImageError
 from pose_ros.node.qos import camera_qos
@@ -28,12 +29,8 @@ KEEP = 8  # depth images kept for pairing: a quarter of a second at 30 Hz
 LOG_EVERY_S = 5.0
 
 
-class Unpaired(Exception):
-    """No depth for a colour frame; ``cause`` is a short counter key."""
-
-    def __init__(self, cause: str, detail: str) -> None:
-        super().__init__(f"{cause}: {detail}")
-        self.cause = cause
+class Unpaired(DepthImageError):
+    """No depth image for a colour frame: like a bad one, the frame gets no 3D."""
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from visualization_msgs.msg import Marker, MarkerArray
 from pose_ros.depth.image import DepthImageError, depth_image
 from pose_ros.depth.lift import DepthOptions, Person3D, lift_poses
 from pose_ros.node.cdr_person_3d_array import person_3d_array_cdr
-from pose_ros.node.depth_input import LOG_EVERY_S, DepthInput, Unpaired, stamp_ns
+from pose_ros.node.depth_input import LOG_EVERY_S, DepthInput, stamp_ns
 from pose_ros.node.messages import person_markers
 from pose_ros.node.qos import camera_qos
 from pose_ros.types import Pose
@@ -57,7 +57,7 @@ class People3D:
             raw = paired.image
             depth = depth_image(raw.data, raw.width, raw.height, raw.step, raw.encoding,
                                 raw.is_bigendian)
-        except (Unpaired, DepthImageError) as e:
+        except DepthImageError as e:  # Unpaired too
             with self._lock:
                 self.unpaired[e.cause] += 1
             self._node.get_logger().warning(f"frame without 3D ({e})",
