@@ -62,3 +62,14 @@ def test_options_that_the_current_values_make_useless_say_so():
     assert "smoothing" not in ignored("movenet_multipose", defaults)
     untracked = ignored("movenet_multipose", {**defaults, "tracking": "off"})
     assert untracked["smoothing"] == "smoothing follows tracked people (tracking is off)"
+
+
+def test_depth_parameters_do_nothing_without_depth_and_the_plane_nothing_with_it():
+    defaults = {p.name: p.default for p in PARAMS}
+    off = ignored("movenet_multipose", defaults)
+    assert off["publish_tf"] == off["depth_pairing_tolerance"] == (
+        "only the depth input reads it (depth is false; restart with depth:=true)")
+    assert "marker_depth" not in off
+    on = ignored("movenet_multipose", {**defaults, "depth": True})
+    assert not {"publish_tf", "depth_pairing_tolerance", "depth_body_tolerance"} & on.keys()
+    assert on["marker_depth"] == "with depth the markers are placed in 3D (depth is true)"

@@ -100,6 +100,9 @@ PARAMS = (
           high=100_000_000, step=1),
 )
 BY_NAME = {p.name: p for p in PARAMS}
+# the node's own parameters that only the depth input (depth:=true) reads
+DEPTH_ONLY = ("depth_pairing_tolerance", "depth_min_range", "depth_max_range",
+              "depth_body_tolerance", "publish_tf")
 
 
 def descriptor(p: Param) -> ParameterDescriptor:
@@ -167,6 +170,11 @@ def ignored(model: str, values: Mapping[str, object]) -> dict[str, str]:
     why = {name: f"{model} does not use it (used by {', '.join(models_taking(name))})"
            for name in BY_NAME if _is_option(name) and name not in options_of(family)}
     why.update(config_cls(**estimator_options(family, values)).inert())
+    if values.get("depth", BY_NAME["depth"].default):
+        why["marker_depth"] = "with depth the markers are placed in 3D (depth is true)"
+    else:
+        why.update(dict.fromkeys(DEPTH_ONLY, "only the depth input reads it (depth is false; "
+                                              "restart with depth:=true)"))
     return why
 
 
