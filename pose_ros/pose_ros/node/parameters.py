@@ -90,7 +90,9 @@ BY_NAME = {p.name: p for p in PARAMS}
 
 def descriptor(p: Param) -> ParameterDescriptor:
     d = ParameterDescriptor(name=p.name, read_only=False)
-    d.description = p.description + ("" if p.runtime else " (restart to change)")
+    models = _models(p.name)
+    d.description = (p.description + ("" if models == "all" else f" (models: {models})")
+                     + ("" if p.runtime else " (restart to change)"))
     if p.choices:
         d.additional_constraints = "one of " + ", ".join(map(str, p.choices))
     if p.low is None or p.high is None:  # Param's ranges have both ends or neither
