@@ -46,7 +46,8 @@ class Param:
 
 PARAMS = (
     Param("model", "movenet_lightning", "pose model", tuple(model_names())),
-    Param("backend", "auto", "inference backend (auto: TensorRT if usable, else ONNX Runtime)",
+    Param("backend", "auto", "inference backend (auto: TensorRT if usable, else the CPU "
+          "backend measured fastest for the model)",
           BACKENDS),
     Param("model_dir", "", "model directory (empty: $POSE_ROS_MODEL_DIR or the XDG cache)"),
     Param("threads", 0, "ONNX Runtime threads (0: one per core)", low=0, high=64, step=1),
