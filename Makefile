@@ -177,8 +177,11 @@ docs-eval: models
 	python3 tools/replace_block.py docs/evaluation.md eval-table < $(ROOT)/out/eval/eval.md
 
 # The real node end to end through DDS, with the performance targets (PASS/FAIL).
+# DOCS=1 also rewrites docs/performance.md's table with this run's, targets met or not.
 bench: models
-	$(RUN) python bench/node.py
+	status=0; $(RUN) python bench/node.py || status=$$?; \
+	$(if $(DOCS),python3 tools/replace_block.py docs/performance.md bench-table \
+		< $(ROOT)/out/bench/bench.md;) exit $$status
 
 clean:
 	rm -rf $(ROOT)/.ws
