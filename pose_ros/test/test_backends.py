@@ -12,7 +12,7 @@ import pytest
 from pose_ros.backends import choose_backend, create_backend
 from pose_ros.backends.onnxruntime_backend import OnnxRuntimeBackend
 from pose_ros.model_files import require_inside
-from pose_ros.models.locate import ModelNotFoundError, onnx_model_path
+from pose_ros.models.locate import ModelNotFoundError, model_files, onnx_model_path
 from pose_ros.models.registry import model_spec
 
 
@@ -30,8 +30,9 @@ def cuda_gpu_count() -> int:
 
 def documented_auto_choice() -> tuple[str, str]:
     """The README's rule for backend auto, worked out here without the code under test:
-    TensorRT when it and pycuda are installed and a CUDA GPU is present, else ONNX
-    Runtime; the second item is a pattern the reason must match."""
+    TensorRT when it and pycuda are installed and a CUDA GPU is present, else a CPU
+    backend (test_litert.py: which one); the second item is a pattern the reason
+    must match."""
     if find_spec("tensorrt") is None:
         return "onnxruntime", "TensorRT is not installed"
     if find_spec("pycuda") is None:
@@ -97,10 +98,10 @@ def test_an_engine_linked_from_outside_its_directory_is_refused(tmp_path):
 @pytest.mark.parametrize("precision", ["fp32", "fp16"])
 def test_tensorrt_engine_matches_onnxruntime(model_dir, tmp_path, precision):
     spec = model_spec("movenet_lightning")
-    path = onnx_model_path(spec, model_dir)
+    files = model_files(spec, model_dir)
     x = np.random.default_rng(0).integers(0, 256, (1, 192, 192, 3)).astype(np.int32)
-    expected = OnnxRuntimeBackend(path).run({"input": x})["keypoints"]
-    trt = create_backend("tensorrt", path, input_shapes={"input": x.shape},
+    expected = OnnxRuntimeBackend(files.onnx).run({"input": x})["keypoints"]
+    trt = create_backend("tensorrt", files, input_shapes={"input": x.shape},
                          engine_dir=tmp_path, precision=precision)
     got = trt.run({"input": x})["keypoints"]
     trt.close()
@@ -109,7 +110,7 @@ def test_tensorrt_engine_matches_onnxruntime(model_dir, tmp_path, precision):
     # a second backend loads the cached engine instead of building it again
     engines = list(tmp_path.glob("*.engine"))
     assert len(engines) == 1
-    again = create_backend("tensorrt", path, input_shapes={"input": x.shape},
+    again = create_backend("tensorrt", files, input_shapes={"input": x.shape},
                            engine_dir=tmp_path, precision=precision)
     assert again.engine_path == engines[0]
     again.close()

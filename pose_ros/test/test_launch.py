@@ -194,6 +194,8 @@ def test_readme_launch_serves_poses_takes_parameters_and_stops_on_ctrl_c(launche
     assert refused.stderr == ("Setting parameter failed: model cannot change while the node "
                               "runs; restart it with the new value\n"), refused
     assert param("get", "model").stdout == "String value is: movenet_lightning\n"
+    # which models a parameter applies to, where a user looks it up
+    assert "(models: posenet_mobilenet)" in param("describe", "nms_radius").stdout
 
     assert_stopped_cleanly(launch, launch.ctrl_c())
 

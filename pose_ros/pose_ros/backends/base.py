@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -13,6 +14,22 @@ class TensorInfo:
     name: str
     dtype: np.dtype
     shape: tuple  # ints, or None / str for dynamic dimensions
+
+
+class BackendUnavailable(ValueError):
+    """The backend asked for cannot run this model here (a configuration error)."""
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    """The verified files of one model (at one output stride) that backends load."""
+
+    onnx: Path
+    #: None where LiteRT has no file for it (a model or a PoseNet stride it does not run)
+    tflite: Path | None = None
+    tflite_outputs: dict[str, str] = field(default_factory=dict)  # TFLite tensor -> output
+    #: what 'auto' runs on a CPU for this model (measured; the model registry)
+    cpu_backend: str = "onnxruntime"
 
 
 class Backend(abc.ABC):

@@ -11,14 +11,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import DTypeLike
 
-from pose_ros.backends import Backend, create_backend
+from pose_ros.backends import Backend, ModelFiles, create_backend
 from pose_ros.filters.stamp_gap import breaks
-from pose_ros.models.locate import onnx_model_path
+from pose_ros.models.locate import model_files
 from pose_ros.models.registry import ModelSpec
 from pose_ros.transforms import ImageToInput
 from pose_ros.types import Pose
 
-BackendFactory = Callable[[Path, dict], Backend]
+BackendFactory = Callable[[ModelFiles, dict], Backend]
 
 
 class InvalidModelOutput(ValueError):
@@ -27,8 +27,8 @@ class InvalidModelOutput(ValueError):
 
 def backend_factory(kind: str = "auto", threads: int = 0, precision: str = "fp16",
                     engine_dir: Path | None = None) -> BackendFactory:
-    def make(onnx_path: Path, input_shapes: dict) -> Backend:
-        return create_backend(kind, onnx_path, input_shapes=input_shapes,
+    def make(files: ModelFiles, input_shapes: dict) -> Backend:
+        return create_backend(kind, files, input_shapes=input_shapes,
                               engine_dir=engine_dir, threads=threads, precision=precision)
     return make
 
@@ -97,9 +97,9 @@ class PoseEstimator(abc.ABC):
     def _output_stride(self) -> int | None:
         return None
 
-    def check_model(self) -> Path:
-        """The model file this estimator will load, verified now rather than at frame one."""
-        return onnx_model_path(self.spec, self.model_dir, self._output_stride())
+    def check_model(self) -> ModelFiles:
+        """The model files this estimator will load, verified now rather than at frame one."""
+        return model_files(self.spec, self.model_dir, self._output_stride())
 
     @abc.abstractmethod
     def configure(self, **changes: Any) -> None:
@@ -137,8 +137,8 @@ class PoseEstimator(abc.ABC):
         shape with one session; TensorRT engines are built per shape."""
         key = (output_stride, input_shape if self._shape_specific() else None)
         if key not in self._backends:
-            path = onnx_model_path(self.spec, self.model_dir, output_stride)
-            backend = self._make_backend(path, {self.spec.input.name: input_shape})
+            files = model_files(self.spec, self.model_dir, output_stride)
+            backend = self._make_backend(files, {self.spec.input.name: input_shape})
             self.backend_name = backend.name
             self._backends[key] = backend
         return self._backends[key]

@@ -46,7 +46,8 @@ class Param:
 
 PARAMS = (
     Param("model", "movenet_lightning", "pose model", tuple(model_names())),
-    Param("backend", "auto", "inference backend (auto: TensorRT if usable, else ONNX Runtime)",
+    Param("backend", "auto", "inference backend (auto: TensorRT if usable, else the CPU "
+          "backend measured fastest for the model)",
           BACKENDS),
     Param("model_dir", "", "model directory (empty: $POSE_ROS_MODEL_DIR or the XDG cache)"),
     Param("threads", 0, "ONNX Runtime threads (0: one per core)", low=0, high=64, step=1),
@@ -107,7 +108,9 @@ DEPTH_ONLY = ("depth_pairing_tolerance", "depth_min_range", "depth_max_range",
 
 def descriptor(p: Param) -> ParameterDescriptor:
     d = ParameterDescriptor(name=p.name, read_only=False)
-    d.description = p.description + ("" if p.runtime else " (restart to change)")
+    models = _models(p.name)
+    d.description = (p.description + ("" if models == "all" else f" (models: {models})")
+                     + ("" if p.runtime else " (restart to change)"))
     if p.choices:
         d.additional_constraints = "one of " + ", ".join(map(str, p.choices))
     if p.low is None or p.high is None:  # Param's ranges have both ends or neither
