@@ -2,9 +2,9 @@
 image rendered from a known skeleton (depth_scene), made and played with pose-ros bag.
 
 Played twice: its colour alone first (no depth yet: every frame unpaired, counted, its
-2D poses published all the same), then colour and depth (every frame paired): the 3D
-people, markers and TF carry the colour image's stamp and the depth optical frame, and
-the points are where the skeleton is.
+2D poses published all the same), then colour and depth (every frame paired, but for
+a depth image the transport delays): the 3D people, markers and TF carry the colour
+image's stamp and the depth optical frame, and the points are where the skeleton is.
 """
 
 from __future__ import annotations
@@ -129,12 +129,18 @@ def test_people_3d_carry_the_image_stamp_and_the_depth_frame(run, scene):
     got, _, paired, image_stamps, out = run
     _, truth, expected_valid = scene
     print(f"\nafter the colour and depth play: {paired}")
-    assert paired["depth_frames_paired"] == str(FRAMES), (paired, out)
-    assert paired["depth_frames_unpaired"] == str(FRAMES)  # the first play's, no more
+    # Now and then (1 run in 8 here) Fast DDS delivers a depth image a frame late: a
+    # sample lost in shared memory, recovered with the next. The node never waits for
+    # depth, so that frame goes out without 3D, counted by its cause; no other may.
+    late = int(paired.get("depth_frames_unpaired_no_depth_in_tolerance", "0"))
+    assert int(paired["depth_frames_paired"]) == FRAMES - late and late <= 1, (paired, out)
+    assert paired["depth_frames_unpaired"] == str(FRAMES + late)  # and the first play's
     people = got["people"]
-    assert [stamp_ns(p.header) for p in people] == image_stamps
+    stamps = [stamp_ns(p.header) for p in people]
+    assert len(people) == FRAMES - late and set(stamps) <= set(image_stamps)
+    assert stamps == sorted(stamps)
     assert {p.header.frame_id for p in people} == {DEPTH_FRAME}
-    assert [ns(p.depth_stamp) for p in people] == image_stamps
+    assert [ns(p.depth_stamp) for p in people] == stamps
     for msg in people:
         (person,) = msg.persons
         assert msg.model == MODEL and person.track_id >= 0
@@ -149,11 +155,12 @@ def test_people_3d_carry_the_image_stamp_and_the_depth_frame(run, scene):
 
 
 def test_markers_are_3d_in_the_depth_frame(run, scene):
-    got, _, _, image_stamps, _ = run
+    got = run[0]
     _, truth, expected_valid = scene
     in_3d = [m for m in got["markers"] if m.markers[0].header.frame_id == DEPTH_FRAME]
-    assert len(in_3d) == len(got["markers"]) == FRAMES  # none on the fixed plane
-    assert [stamp_ns(m.markers[0].header) for m in in_3d] == image_stamps
+    assert len(in_3d) == len(got["markers"]) == len(got["people"])  # none on a plane
+    assert ([stamp_ns(m.markers[0].header) for m in in_3d]
+            == [stamp_ns(p.header) for p in got["people"]])
     for array in in_3d:
         assert array.markers[0].action == Marker.DELETEALL
         (joints,) = [m for m in array.markers if m.ns == "keypoints"]
@@ -165,10 +172,10 @@ def test_markers_are_3d_in_the_depth_frame(run, scene):
 
 
 def test_person_frames_on_tf(run):
-    got, _, _, image_stamps, _ = run
+    got = run[0]
     people = got["people"]
     transforms = [t for msg in got["tf"] for t in msg.transforms]
-    assert [stamp_ns(t.header) for t in transforms] == image_stamps
+    assert [stamp_ns(t.header) for t in transforms] == [stamp_ns(p.header) for p in people]
     for t, msg in zip(transforms, people):
         (person,) = msg.persons
         assert t.header.frame_id == DEPTH_FRAME
