@@ -35,7 +35,8 @@ def choose_backend(kind: str, files: ModelFiles | None = None) -> tuple[str, str
         if usable and files.tflite is not None:
             return "litert", f"no TensorRT ({why}); LiteRT measured fastest for this model on CPU"
         if usable:
-            litert_why = "LiteRT has no file for this model at this output stride"
+            litert_why = ("LiteRT has no file for this model here (PoseNet: stride 16 only; "
+                          "'pose-ros-models convert' makes them)")
         return "onnxruntime", f"no TensorRT ({why}); {litert_why}"
     return "onnxruntime", f"no TensorRT ({why}); ONNX Runtime measured fastest on CPU"
 
