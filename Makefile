@@ -59,7 +59,7 @@ BUILD_INPUTS := $(wildcard pose_ros_msgs/msg/*.msg) pose_ros_msgs/CMakeLists.txt
 	$(wildcard pose_ros/launch/* pose_ros/config/*)
 
 .PHONY: help setup build models test test-fast test-distro test-core-legacy demo bench \
-	bench-core bench-backends docs-eval clean
+	bench-core bench-backends docs-eval docs-posenet clean
 help:
 	@echo "make test   set up (venvs, colcon builds, models) and run the tests on: $(DISTROS)"
 	@echo "            (make test DISTROS=jazzy: one distro)"
@@ -70,6 +70,7 @@ help:
 	@echo "make bench-core  per-stage timings of the inference core"
 	@echo "make bench-backends  ONNX Runtime against LiteRT per model (backend auto's CPU choice)"
 	@echo "make docs-eval  rewrite the accuracy table of docs/evaluation.md"
+	@echo "make docs-posenet  rewrite its PoseNet resolution table (a few minutes)"
 	@echo "make lint   ruff and mypy (pyproject.toml) over pose_ros/, bench/, tools/"
 	@echo "make clean  remove the workspaces (not the model cache)"
 
@@ -173,8 +174,19 @@ bench-backends: models
 
 # The accuracy table of docs/evaluation.md, from pose-ros eval on the shared COCO subset.
 docs-eval: models
-	$(RUN) pose-ros eval $(SHARED)/data/coco-mini-train --out $(ROOT)/out/eval
+	$(RUN) pose-ros eval $(SHARED)/data/coco-mini-train --time-at 640x480 --out $(ROOT)/out/eval
 	python3 tools/replace_block.py docs/evaluation.md eval-table < $(ROOT)/out/eval/eval.md
+
+# PoseNet's resolution table of docs/evaluation.md: AP and time per input scale and
+# output stride, from which its default resolution is chosen (issue 16). The decoding
+# thresholds are the node's shipped values (node/parameters.py), not the core's.
+POSENET_GRID := --set image_scale_factor=0.5,0.625,0.75,0.875,1.0 --set output_stride=8,16,32 \
+	--set root_score_threshold=0.25 --set min_pose_score=0.25
+docs-posenet: models
+	$(RUN) pose-ros eval $(SHARED)/data/coco-mini-train --model posenet_mobilenet \
+		$(POSENET_GRID) --time-at 640x480 --out $(ROOT)/out/eval-posenet
+	python3 tools/replace_block.py docs/evaluation.md posenet-resolution \
+		< $(ROOT)/out/eval-posenet/eval.md
 
 # The real node end to end through DDS, with the performance targets (PASS/FAIL).
 # DOCS=1 also rewrites docs/performance.md's table with this run's, targets met or not.

@@ -46,10 +46,13 @@ def test_ap_for_every_model(evaluated):
         assert r["images"] == 28 and r["labelled_people"] == 86
         # a matched person's keypoints are off by a few % of the diagonal, not by half
         assert 0 < r["matched_people"] <= 86 and 0.0 < r["keypoint_error_pct"] < 10.0
-    # the bigger single-pose model and the multi-person model do better, as published
+    # the bigger single-pose model and the multi-person model beat Lightning, as
+    # published (with its second pass on stills, Thunder can beat MultiPose here: issue 16)
     ap = {m: report[m]["metrics"]["AP"] for m in report}
     assert ap["movenet_thunder"] > ap["movenet_lightning"]
-    assert ap["movenet_multipose"] > ap["movenet_thunder"]
+    assert ap["movenet_multipose"] > ap["movenet_lightning"]
+    for single in ("movenet_lightning", "movenet_thunder"):  # one pose per image, at most
+        assert report[single]["matched_people"] <= report[single]["images"]
 
 
 def test_a_grid_runs_every_combination(shared_data, model_dir, tmp_path):
