@@ -23,7 +23,8 @@ _ROS = "rclpy, the built messages or the colcon install"
 NOT_IN_CORE_LEG = {
     **dict.fromkeys([
         "test_bag_replay.py", "test_bag_tools.py", "test_cdr_image.py",
-        "test_cdr_person_array.py", "test_config.py", "test_eval.py", "test_frame_buffers.py",
+        "test_cdr_person_array.py", "test_config.py", "test_eval.py", "test_eval_through_node.py",
+        "test_frame_buffers.py",
         "test_image_conversion.py", "test_messages_roundtrip.py", "test_model_archive.py",
         "test_model_files.py", "test_node.py", "test_node_threads.py",
         "test_package_metadata.py", "test_parameters.py",

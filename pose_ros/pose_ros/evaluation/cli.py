@@ -28,6 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="write annotated images of the N worst images per run")
     parser.add_argument("--time-at", type=parse_size, metavar="WxH",
                         help="also time each image resized to this size, e.g. 640x480")
+    parser.add_argument("--through-node", action="store_true",
+                        help="run a pose_node process (shipped parameters file, --set "
+                             "for its parameters) instead of the inference core")
     parser.set_defaults(func=cmd_eval)
 
 
@@ -66,19 +69,30 @@ def expand_grid(sets: list[tuple[str, list[object]]]) -> list[dict[str, object]]
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from pose_ros.api import check_options
-    from pose_ros.evaluation.coco_eval import evaluate, load_truth, markdown_table, write_report
+    from pose_ros.evaluation.coco_eval import (
+        core_estimators,
+        evaluate,
+        load_truth,
+        markdown_table,
+        write_report,
+    )
     from pose_ros.evaluation.worst_cases import write_worst_cases
 
+    if args.through_node:  # rclpy, only when asked: the core evaluation runs without ROS
+        from pose_ros.node.node_estimator import check_node_options, node_estimators
+        check, make = check_node_options, node_estimators(args.backend, args.model_dir)
+    else:
+        from pose_ros.api import check_options
+        check, make = check_options, core_estimators(args.backend, args.model_dir)
     models = args.models or model_names()
     grid = expand_grid([parse_set(s) for s in args.sets])
     for model in models:  # before any model runs, not minutes into the grid
-        check_options(model, grid[0])
+        check(model, grid[0])
     truth = load_truth(args.dataset)
     results = []
     for model, options in itertools.product(models, grid):
-        result, poses = evaluate(args.dataset, truth, model, args.backend, args.model_dir,
-                                 args.worst, args.time_at, **options)
+        result, poses = evaluate(args.dataset, truth, model, options, make, args.worst,
+                                 args.time_at)
         if args.worst:
             folder = "_".join([model, *(f"{k}={v}" for k, v in options.items())])
             write_worst_cases(args.dataset, truth, result, poses, args.out / "worst" / folder)

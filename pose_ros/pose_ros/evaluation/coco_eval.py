@@ -14,9 +14,10 @@ import io
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import cv2
 import numpy as np
@@ -24,7 +25,6 @@ from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
 from pose_ros.api import create_estimator
-from pose_ros.estimators import PoseEstimator
 from pose_ros.progress import ProgressBar
 from pose_ros.types import Pose
 
@@ -78,15 +78,33 @@ class EvalResult:
         return asdict(self)
 
 
-def evaluate(dataset: Path, truth: COCO, model: str, backend: str = "onnxruntime",
-             model_dir: Path | None = None, worst: int = 0,
-             time_at: tuple[int, int] | None = None,
-             **options: Any) -> tuple[EvalResult, dict]:
+class StillEstimator(Protocol):
+    """What the evaluation runs: the core's estimators, or a pose_node process."""
+
+    def estimate(self, image: np.ndarray) -> list[Pose]: ...
+
+    def close(self) -> None: ...
+
+
+#: (model, options) -> a StillEstimator of that model with those options
+EstimatorFactory = Callable[[str, dict], StillEstimator]
+
+
+def core_estimators(backend: str = "onnxruntime",
+                    model_dir: Path | None = None) -> EstimatorFactory:
+    def make(model: str, options: dict) -> StillEstimator:
+        return create_estimator(model, backend=backend, model_dir=model_dir, **options)
+    return make
+
+
+def evaluate(dataset: Path, truth: COCO, model: str, options: dict[str, Any],
+             make_estimator: EstimatorFactory, worst: int = 0,
+             time_at: tuple[int, int] | None = None) -> tuple[EvalResult, dict]:
     """COCO keypoint metrics of ``model`` with ``options`` on ``dataset`` (its
     annotations loaded as ``truth``, once for all runs); also returns the poses per
     image id. ``time_at`` (width, height): also time each image resized to that size."""
     image_ids = sorted(truth.getImgIds())
-    estimator = create_estimator(model, backend=backend, model_dir=model_dir, **options)
+    estimator = make_estimator(model, options)
     label = f"eval {model} {_options_text(options)}"
     results, poses_by_image, seconds, timed = [], {}, [], []
     bar = ProgressBar(label, len(image_ids) * (2 if time_at else 1))
@@ -127,7 +145,7 @@ def _read_rgb(path: Path) -> np.ndarray:
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
-def _fastest_run(estimator: PoseEstimator, rgb: np.ndarray) -> float:
+def _fastest_run(estimator: StillEstimator, rgb: np.ndarray) -> float:
     """Seconds of the fastest of TIMING_REPEATS calls: on a shared machine a neighbour's
     work only ever adds time, so the fastest run is the closest to this image's cost."""
     runs = []
