@@ -177,16 +177,23 @@ docs-eval: models
 	$(RUN) pose-ros eval $(SHARED)/data/coco-mini-train --time-at 640x480 --out $(ROOT)/out/eval
 	python3 tools/replace_block.py docs/evaluation.md eval-table < $(ROOT)/out/eval/eval.md
 
-# PoseNet's resolution table of docs/evaluation.md: AP and time per input scale and
-# output stride, from which its default resolution is chosen (issue 16). The decoding
-# thresholds are the node's shipped values (node/parameters.py), not the core's.
-POSENET_GRID := --set image_scale_factor=0.5,0.625,0.75,0.875,1.0 --set output_stride=8,16,32 \
+# PoseNet's resolution tables of docs/evaluation.md, from which its default resolution
+# is chosen (issue 16): AP and time per input scale and output stride in the core (the
+# decoding thresholds set to the node's shipped values, node/parameters.py), then the
+# stride-16 rows through the real node, timed end to end at 640x480.
+POSENET_SCALES := 0.5,0.625,0.75,0.875,1.0
+POSENET_GRID := --set image_scale_factor=$(POSENET_SCALES) --set output_stride=8,16,32 \
 	--set root_score_threshold=0.25 --set min_pose_score=0.25
 docs-posenet: models
 	$(RUN) pose-ros eval $(SHARED)/data/coco-mini-train --model posenet_mobilenet \
 		$(POSENET_GRID) --time-at 640x480 --out $(ROOT)/out/eval-posenet
+	$(RUN) pose-ros eval $(SHARED)/data/coco-mini-train --model posenet_mobilenet \
+		--through-node --set image_scale_factor=$(POSENET_SCALES) --set output_stride=16 \
+		--time-at 640x480 --out $(ROOT)/out/eval-posenet-node
 	python3 tools/replace_block.py docs/evaluation.md posenet-resolution \
 		< $(ROOT)/out/eval-posenet/eval.md
+	python3 tools/replace_block.py docs/evaluation.md posenet-end-to-end \
+		< $(ROOT)/out/eval-posenet-node/eval.md
 
 # The real node end to end through DDS, with the performance targets (PASS/FAIL).
 # DOCS=1 also rewrites docs/performance.md's table with this run's, targets met or not.
