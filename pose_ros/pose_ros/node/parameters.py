@@ -53,7 +53,8 @@ PARAMS = (
     Param("threads", 0, "ONNX Runtime threads (0: one per core)", low=0, high=64, step=1),
     Param("decoding", "multi", "PoseNet decoding", DECODINGS, runtime=True),
     Param("output_stride", 16, "PoseNet output stride", (8, 16, 32), runtime=True),
-    Param("image_scale_factor", 0.5, "PoseNet input scale", low=0.2, high=1.0, runtime=True),
+    Param("image_scale_factor", 0.875, "PoseNet input scale (docs/evaluation.md: AP and cost "
+          "per scale)", low=0.2, high=1.0, runtime=True),
     Param("flip_horizontal", False, "mirror the image before inference (mirrored cameras)",
           runtime=True),
     Param("max_pose_detections", 5, "most people per frame (PoseNet multi-pose)", low=1,
