@@ -36,14 +36,18 @@ def create_backend(kind: str, onnx_path: Path, *, input_shapes: dict[str, tuple[
     (TensorRT builds its optimisation profile for them)."""
     name, why = choose_backend(kind)
     log.info("backend %s (%s) for %s", name, why, onnx_path.name)
+    backend: Backend
     if name == "tensorrt":
         from pose_ros.backends.tensorrt_backend import ShapeProfile, TensorRTBackend
 
-        return TensorRTBackend(onnx_path, engine_dir or onnx_path.parent / "engines",
-                               ShapeProfile.fixed(input_shapes), precision=precision)
-    from pose_ros.backends.onnxruntime_backend import OnnxRuntimeBackend
+        backend = TensorRTBackend(onnx_path, engine_dir or onnx_path.parent / "engines",
+                                  ShapeProfile.fixed(input_shapes), precision=precision)
+    else:
+        from pose_ros.backends.onnxruntime_backend import OnnxRuntimeBackend
 
-    return OnnxRuntimeBackend(onnx_path, threads=threads)
+        backend = OnnxRuntimeBackend(onnx_path, threads=threads)
+    backend.reason = why
+    return backend
 
 
 __all__ = ["BACKENDS", "Backend", "TensorInfo", "choose_backend", "create_backend"]

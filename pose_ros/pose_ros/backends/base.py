@@ -22,6 +22,7 @@ class Backend(abc.ABC):
     """
 
     name: str = "backend"
+    reason: str = ""  # why it was chosen (create_backend says so for backend auto)
     _inputs: list[TensorInfo]
     _outputs: list[TensorInfo]
 
@@ -32,6 +33,15 @@ class Backend(abc.ABC):
     @property
     def outputs(self) -> list[TensorInfo]:
         return self._outputs
+
+    def serves(self, input_shapes: dict[str, tuple[int, ...]]) -> bool:
+        """Whether inputs of these shapes run here, without another backend: every
+        fixed dimension of the model's inputs matches (dynamic ones take any size)."""
+        declared = {info.name: info.shape for info in self._inputs}
+        return all(name in declared and len(shape) == len(declared[name])
+                   and all(not isinstance(d, int) or d < 0 or d == n
+                           for d, n in zip(declared[name], shape))
+                   for name, shape in input_shapes.items())
 
     @abc.abstractmethod
     def run(self, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

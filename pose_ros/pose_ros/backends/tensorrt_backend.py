@@ -40,6 +40,14 @@ class ShapeProfile:
     def fixed(cls, shapes: dict[str, tuple[int, ...]]) -> ShapeProfile:
         return cls({name: (tuple(s), tuple(s), tuple(s)) for name, s in shapes.items()})
 
+    def covers(self, shapes: dict[str, tuple[int, ...]]) -> bool:
+        """Whether an engine of this profile runs inputs of these shapes."""
+        return shapes.keys() == self.shapes.keys() and all(
+            len(shape) == len(self.shapes[name][0]) and all(
+                lo <= n <= hi for lo, n, hi in zip(self.shapes[name][0], shape,
+                                                   self.shapes[name][2]))
+            for name, shape in shapes.items())
+
     def key(self) -> str:
         return json.dumps({k: [list(x) for x in v] for k, v in sorted(self.shapes.items())})
 
@@ -148,7 +156,13 @@ class TensorRTBackend(Backend):
         from pose_ros.backends.cuda_buffers import CudaContext
 
         trt, _ = _trt()
+        self.profile = profile
         self._cuda = CudaContext(device)
+        with self._cuda.current():
+            self._load(trt, onnx_path, engine_dir, profile, precision)
+
+    def _load(self, trt: Any, onnx_path: Path, engine_dir: Path, profile: ShapeProfile,
+              precision: str) -> None:
         onnx_bytes = onnx_path.read_bytes()
         key = engine_key(onnx_bytes, precision, profile, self._cuda.device_name)
         engine_dir.mkdir(parents=True, exist_ok=True)
@@ -174,7 +188,16 @@ class TensorRTBackend(Backend):
             is_input = self._engine.get_tensor_mode(name) == trt.TensorIOMode.INPUT
             (self._inputs if is_input else self._outputs).append(info)
 
+    def serves(self, input_shapes: dict[str, tuple[int, ...]]) -> bool:
+        return self.profile.covers(input_shapes)
+
     def run(self, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        # the context is made current for each call: whichever thread calls, the
+        # engine runs in the context that holds it (pycuda's is per thread)
+        with self._cuda.current():
+            return self._run(feeds)
+
+    def _run(self, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         for info in self._inputs:
             array = feeds[info.name]
             self._context.set_input_shape(info.name, array.shape)
@@ -196,6 +219,7 @@ class TensorRTBackend(Backend):
         return {name: host.copy() for name, host in results.items()}
 
     def close(self) -> None:
-        self._context = None
-        self._engine = None
+        with self._cuda.current():  # the engine's GPU memory is freed in its context
+            self._context = None
+            self._engine = None
         self._cuda.close()
