@@ -130,9 +130,12 @@ def test_every_transition_twice_round_the_cycle(ros, model_dir, photo):
     try:
         for lap in (1, 2):
             assert managed.state() == "unconfigured"
+            assert spin_until(ros, lambda: not ros.count_publishers(POSES), 10), \
+                "unconfigured, the node must not advertise poses"
             assert managed.transition(Transition.TRANSITION_CONFIGURE)
             assert managed.state() == "inactive"
             assert diagnostic_values(ros, NODE)["backend"] == "onnxruntime"
+            assert spin_until(ros, lambda: ros.count_publishers(POSES) == 1, 10)
             assert managed.transition(Transition.TRANSITION_ACTIVATE)
             assert managed.state() == "active"
             assert spin_until(ros, managed.subscribed, 10)

@@ -32,7 +32,12 @@ from typing import Any
 import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from rcl_interfaces.msg import SetParametersResult
-from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
+from rclpy.lifecycle import (
+    LifecycleNode,
+    LifecyclePublisher,
+    LifecycleState,
+    TransitionCallbackReturn,
+)
 from rclpy.parameter import Parameter
 from rclpy.subscription import Subscription
 from sensor_msgs.msg import CameraInfo, CompressedImage, Image
@@ -77,6 +82,10 @@ class PoseNode(LifecycleNode):
     # made at configure, used and closed by the inference thread, gone after cleanup
     estimator: PoseEstimator | None = None
     _worker: threading.Thread | None = None
+    # made with the model, at configure: a node that advertises poses can serve them
+    poses_pub: LifecyclePublisher
+    markers_pub: LifecyclePublisher
+    debug_pub: LifecyclePublisher
 
     def __init__(self) -> None:
         super().__init__(NODE_NAME)
@@ -91,11 +100,7 @@ class PoseNode(LifecycleNode):
         self.failure = ""  # why the last transition failed
         self.add_on_set_parameters_callback(self._on_set_parameters)
 
-        # managed: they publish only while the node is active
-        self.poses_pub = self.create_lifecycle_publisher(PersonArray, "poses", 10)
-        self.markers_pub = self.create_lifecycle_publisher(MarkerArray, "markers", 10)
-        self.debug_pub = self.create_lifecycle_publisher(Image, "debug_image",
-                                                         camera_qos("reliable", 1))
+        self._outputs: list[LifecyclePublisher] = []
         self.diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
         self.create_publisher(Skeleton, "skeleton", LATCHED).publish(messages.skeleton_message())
         self.placer = messages.MarkerPlacer()
@@ -181,8 +186,22 @@ class PoseNode(LifecycleNode):
         self._worker = threading.Thread(target=self._work, args=(loaded,),
                                         name="pose_inference", daemon=True)
         self._worker.start()
-        self.estimator = loaded.result()  # the loading error, if any, raises here
-        self.get_logger().info(f"{self.spec.name} loaded ({self.estimator.backend_name})")
+        try:
+            estimator = self.estimator = loaded.result()  # a loading error raises here
+        except BaseException:
+            # a stop signal: the process must not end with the thread inside the
+            # backend's native code (an abort); the thread closes what it loaded
+            self._stop.set()
+            self._worker.join()
+            raise
+        # managed: they publish only while the node is active
+        self.poses_pub = self.create_lifecycle_publisher(PersonArray, "poses", 10)
+        self.markers_pub = self.create_lifecycle_publisher(MarkerArray, "markers", 10)
+        self.debug_pub = self.create_lifecycle_publisher(Image, "debug_image",
+                                                         camera_qos("reliable", 1))
+        self._outputs = [self.poses_pub, self.markers_pub, self.debug_pub]
+        self.get_logger().info(f"{self.spec.name} loaded: backend {estimator.backend_name} "
+                               f"({estimator.backend_reason})")
 
     def _load(self) -> PoseEstimator:
         """On the inference thread: the estimator, its model checked and backend warm."""
@@ -229,6 +248,9 @@ class PoseNode(LifecycleNode):
                 raise RuntimeError(f"the inference thread did not stop in {WORKER_STOP_S} s")
             self._worker = None
         self.estimator = None
+        for publisher in self._outputs:
+            self.destroy_lifecycle_publisher(publisher)
+        self._outputs = []
         with self._lock:
             self._pending.clear()
         gc.collect()
