@@ -4,7 +4,8 @@ Written against NVIDIA's TensorRT Python API, versions 10 (JetPack 6) and 11:
 - engines are built with explicit shapes and one optimisation profile covering
   the input sizes the estimator will feed, with a timing cache beside the engine;
 - an engine is cached under a key of the ONNX model's hash, TensorRT version,
-  GPU name, precision and shape profile, and loaded instead of rebuilt;
+  GPU name, precision and shape profile, and loaded instead of rebuilt when its
+  SHA-256 sidecar matches (``engine_cache``);
 - inference uses named I/O tensors (``set_input_shape``, ``set_tensor_address``,
   ``execute_async_v3``) on a CUDA stream with page-locked host buffers;
 - FP16: TensorRT 10 takes the FP16 builder flag; TensorRT 11 dropped it for
@@ -24,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from pose_ros.backends.base import Backend, TensorInfo
-from pose_ros.model_files import require_inside
+from pose_ros.backends.engine_cache import load_engine, store_engine, writable_engine_dir
 from pose_ros.progress import say
 
 PRECISIONS = ("fp32", "fp16")
@@ -165,18 +166,17 @@ class TensorRTBackend(Backend):
               precision: str) -> None:
         onnx_bytes = onnx_path.read_bytes()
         key = engine_key(onnx_bytes, precision, profile, self._cuda.device_name)
-        engine_dir.mkdir(parents=True, exist_ok=True)
+        engine_dir = writable_engine_dir(engine_dir)  # now, not after a build of minutes
         self.engine_path = engine_dir / f"{onnx_path.stem}.{precision}.{key}.engine"
-        if self.engine_path.exists():
-            require_inside(self.engine_path, engine_dir)  # an engine is code: no links out
+        serialized = load_engine(self.engine_path, engine_dir)
+        if serialized is not None:
             say(f"loading cached TensorRT engine {self.engine_path}")
-            serialized = self.engine_path.read_bytes()
         else:
             say(f"building a TensorRT {precision} engine for {onnx_path.name} "
                 f"(minutes on a Jetson, once; cached as {self.engine_path.name})")
             serialized = build_engine(onnx_bytes, precision, profile,
                                       engine_dir / f"{onnx_path.stem}.timing.cache")
-            self.engine_path.write_bytes(serialized)
+            store_engine(self.engine_path, serialized)
         self._runtime = trt.Runtime(trt.Logger(trt.Logger.WARNING))
         self._engine = self._runtime.deserialize_cuda_engine(serialized)
         self._context = self._engine.create_execution_context()

@@ -50,6 +50,7 @@ PARAMS = (
     Param("backend", "auto", "inference backend (auto: TensorRT if usable, else ONNX Runtime)",
           BACKENDS),
     Param("model_dir", "", "model directory (empty: $POSE_ROS_MODEL_DIR or the XDG cache)"),
+    Param("engine_dir", "", "TensorRT engine cache, written to (empty: <model_dir>/engines)"),
     Param("threads", 0, "ONNX Runtime threads (0: one per core)", low=0, high=64, step=1),
     Param("decoding", "multi", "PoseNet decoding", DECODINGS, runtime=True),
     Param("output_stride", 16, "PoseNet output stride", (8, 16, 32), runtime=True),

@@ -209,7 +209,8 @@ class PoseNode(LifecycleNode):
                      else default_model_dir())
         estimator = create_estimator(
             self.spec.name, backend=self.values["backend"], model_dir=model_dir,
-            threads=self.values["threads"], **estimator_options(self.spec.family, self.values))
+            threads=self.values["threads"], engine_dir=self.values["engine_dir"] or None,
+            **estimator_options(self.spec.family, self.values))
         try:
             estimator.check_model()  # a missing or modified model fails now, not at frame 1
             estimator.warm_up()  # the backend loads now, not while the first frames wait
