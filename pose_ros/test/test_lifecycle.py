@@ -199,6 +199,16 @@ def test_configure_without_the_model_fails_and_the_node_stays_up(ros, model_dir,
     assert "pose-ros-models" in out, out  # the fix
 
 
+def test_configure_refuses_a_bad_parameter_and_the_node_stays_up(ros, model_dir):
+    proc, managed = start_managed(ros, model_dir, "-p", "model:=movenet_huge")
+    try:
+        assert not managed.transition(Transition.TRANSITION_CONFIGURE)
+        assert managed.state() == "unconfigured"
+    finally:
+        out = stop_cleanly(proc, managed)
+    assert "configure failed: parameter model must be one of" in out, out
+
+
 def cpu_seconds(pid: int) -> float:
     """User plus system CPU time of process ``pid``, all its threads."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()

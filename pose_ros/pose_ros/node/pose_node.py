@@ -254,7 +254,7 @@ class PoseNode(LifecycleNode):
         self._outputs = []
         with self._lock:
             self._pending.clear()
-        gc.collect()
+        gc.collect()  # what reference cycles in the estimator held goes now, not later
         release_free_memory()
 
     # -- camera in ---------------------------------------------------------
