@@ -59,7 +59,7 @@ BUILD_INPUTS := $(wildcard pose_ros_msgs/msg/*.msg) pose_ros_msgs/CMakeLists.txt
 	$(wildcard pose_ros/launch/* pose_ros/config/*)
 
 .PHONY: help setup build models test test-fast test-distro test-core-legacy demo bench \
-	bench-core docs-eval clean
+	bench-core bench-backends docs-eval clean
 help:
 	@echo "make test   set up (venvs, colcon builds, models) and run the tests on: $(DISTROS)"
 	@echo "            (make test DISTROS=jazzy: one distro)"
@@ -68,6 +68,7 @@ help:
 	@echo "make demo   run the pose_ros node on a sample photo"
 	@echo "make bench  the node end to end: latency, drops, CPU, memory, targets"
 	@echo "make bench-core  per-stage timings of the inference core"
+	@echo "make bench-backends  ONNX Runtime against LiteRT per model (backend auto's CPU choice)"
 	@echo "make docs-eval  rewrite the accuracy table of docs/evaluation.md"
 	@echo "make lint   ruff and mypy (pyproject.toml) over pose_ros/, bench/, tools/"
 	@echo "make clean  remove the workspaces (not the model cache)"
@@ -163,14 +164,24 @@ demo: models
 bench-core: models
 	$(RUN) python -P bench/core.py
 
+# ONNX Runtime against LiteRT per model: what backend auto's CPU choice rests on.
+bench-backends: models
+	@mkdir -p $(ROOT)/out
+	$(RUN) python -P bench/backends.py | tee $(ROOT)/out/bench-backends.md
+	$(if $(DOCS),python3 tools/replace_block.py docs/performance.md backends-table \
+		< $(ROOT)/out/bench-backends.md)
+
 # The accuracy table of docs/evaluation.md, from pose-ros eval on the shared COCO subset.
 docs-eval: models
 	$(RUN) pose-ros eval $(SHARED)/data/coco-mini-train --out $(ROOT)/out/eval
 	python3 tools/replace_block.py docs/evaluation.md eval-table < $(ROOT)/out/eval/eval.md
 
 # The real node end to end through DDS, with the performance targets (PASS/FAIL).
+# DOCS=1 also rewrites docs/performance.md's table with this run's, targets met or not.
 bench: models
-	$(RUN) python bench/node.py
+	status=0; $(RUN) python bench/node.py || status=$$?; \
+	$(if $(DOCS),python3 tools/replace_block.py docs/performance.md bench-table \
+		< $(ROOT)/out/bench/bench.md;) exit $$status
 
 clean:
 	rm -rf $(ROOT)/.ws

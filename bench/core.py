@@ -1,6 +1,7 @@
 """Inference-core benchmark: per model, pre-processing, inference and decoding time
-(median and p90) on 640x480 and 1920x1080 video frames, and PoseNet multi-pose
-decoding time as the number of people grows. One run, one machine: compare the
+(median and p90) on 640x480 and 1920x1080 video frames, what MoveNet single-pose's
+second pass costs on a first frame, and PoseNet multi-pose decoding time as the
+number of people grows. One run, one machine: compare the
 rows with each other, not with other machines.
 
     make bench-core        (or: python bench/core.py --frames 30)
@@ -67,6 +68,23 @@ def stage_times(name: str, frames: list[np.ndarray], threads: int, pace_hz: floa
     return {"preprocess": stats(pre), "inference": stats(inf), "decode": stats(post)}
 
 
+def first_frame_cost(name: str, frames: list[np.ndarray], threads: int) -> dict:
+    """A whole estimate of a frame with nothing to follow (a still), one pass
+    against refined by a second pass on the crop (``refine_first_frame``)."""
+    times: dict[str, list[float]] = {"one_pass": [], "refined": []}
+    estimators = {kind: create_estimator(name, backend="onnxruntime", threads=threads,
+                                         refine_first_frame=kind == "refined")
+                  for kind in times}
+    for est in estimators.values():
+        est.estimate(frames[0])  # warm-up
+    for frame in frames:  # interleaved, so that load on the machine hits both alike
+        for kind, est in estimators.items():
+            t0 = time.perf_counter()
+            est.estimate(frame)
+            times[kind].append(time.perf_counter() - t0)
+    return {kind: stats(samples) for kind, samples in times.items()}
+
+
 def crowd(people: int) -> np.ndarray:
     """A 1920x1080 collage of ``people`` copies of a real photo of one person."""
     bgr = cv2.imread(str(DATA / "pose.jpg"))
@@ -124,6 +142,16 @@ def main() -> int:
             print(f"| {name} | {size[0]}x{size[1]} | " + " | ".join(
                 f"{r[s]['median_ms']:.2f} / {r[s]['p90_ms']:.2f}"
                 for s in ("preprocess", "inference", "decode")) + " |", flush=True)
+    print("\n| first frame (a still), 640x480 | one pass ms (median / p90) | refined ms | "
+          "refined / one pass |")
+    print("| --- | --- | --- | --- |")
+    for name in ("movenet_lightning", "movenet_thunder"):
+        r = first_frame_cost(name, video_frames(args.frames, SIZES[0]), args.threads)
+        results.setdefault("first_frame", {})[name] = r
+        one, two = r["one_pass"], r["refined"]
+        print(f"| {name} | {one['median_ms']:.2f} / {one['p90_ms']:.2f} | "
+              f"{two['median_ms']:.2f} / {two['p90_ms']:.2f} | "
+              f"{two['median_ms'] / one['median_ms']:.2f}x |", flush=True)
     print("\n| PoseNet multi-pose, people | poses decoded | decode ms (median / p90) | "
           "decode / inference |")
     print("| --- | --- | --- | --- |")

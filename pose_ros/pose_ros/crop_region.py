@@ -2,8 +2,9 @@
 
 The next frame's crop is a square centred on the hips, large enough for the torso
 (x1.9) and every confident keypoint (x1.2) of this frame; when the torso is not
-visible the whole image is used again. Regions are (y_min, x_min, y_max, x_max)
-in 0..1 of the image; they may extend past it (the crop is zero-padded there).
+visible there is nothing to follow, and the whole image is used again. Regions are
+(y_min, x_min, y_max, x_max) in 0..1 of the image; they may extend past it (the crop
+is zero-padded there).
 """
 
 from __future__ import annotations
@@ -41,10 +42,13 @@ def torso_visible(scores: np.ndarray) -> bool:
                 and np.any(scores[SHOULDERS] > MIN_CROP_KEYPOINT_SCORE))
 
 
-def next_crop_region(xy: np.ndarray, scores: np.ndarray, width: int, height: int) -> np.ndarray:
-    """Crop for the next frame from keypoints ``xy`` (pixels) and their ``scores``."""
+def next_crop_region(xy: np.ndarray, scores: np.ndarray, width: int,
+                     height: int) -> np.ndarray | None:
+    """Crop for the next frame from keypoints ``xy`` (pixels) and their ``scores``;
+    None when they give none (no torso, or a crop larger than the image): the
+    reference then falls back to the whole image."""
     if not torso_visible(scores):
-        return full_image_region(width, height)
+        return None
     yx = xy[:, ::-1].astype(np.float64)
     center = yx[HIPS].mean(axis=0)
     torso_range = np.abs(yx[TORSO] - center).max(axis=0)
@@ -55,7 +59,7 @@ def next_crop_region(xy: np.ndarray, scores: np.ndarray, width: int, height: int
     cy, cx = center
     half = min(half, max(cx, width - cx, cy, height - cy))
     if half > max(width, height) / 2:
-        return full_image_region(width, height)
+        return None
     y0, x0 = cy - half, cx - half
     return np.array([y0 / height, x0 / width, (y0 + 2 * half) / height, (x0 + 2 * half) / width])
 

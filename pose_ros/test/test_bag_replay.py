@@ -9,17 +9,24 @@ from __future__ import annotations
 
 import subprocess
 
+import cv2
 import numpy as np
 import pytest
 from rosbags.rosbag2 import Reader
 
 from conftest import REPO_ROOT
+from pose_ros.api import create_estimator
+from pose_ros.bag.frames import open_frames
+from pose_ros.bag.make import DEFAULT_START_NS
 from pose_ros.bag.typestore import typestore
+from pose_ros_msgs.msg import PersonArray
 from ros_helpers import diagnostic_values, spawn, spin_until, stop
 
 PARAMS_FILE = REPO_ROOT / "pose_ros" / "config" / "pose_ros.yaml"
 IMAGE = "/replay/image_raw"
 CONFIDENT = 0.3
+JUMP_FRAME = 30  # of the squats video, played again after the replay ...
+JUMP_START_S = DEFAULT_START_NS / 1e9 - 60.0  # ... stamped a minute before the replay began
 
 
 def stamps_ns(msg) -> int:
@@ -61,8 +68,11 @@ def replay(shared_data, model_dir, ros, tmp_path_factory):
         spin_until(ros, lambda: False, 1.5)  # the last frame's inference and recording
         counters = {k: v for k, v in diagnostic_values(ros, "/pose_estimator").items()
                     if k.startswith("frames_")}
-    finally:
         recorder_out = stop(recorder)
+        jump = play_a_jump_back(ros, video, folder)
+    finally:
+        if recorder.returncode is None:  # stopped before the jump, unless that failed
+            recorder_out = stop(recorder)
         node_out = stop(node)
     assert "Traceback" not in node_out + recorder_out, node_out + recorder_out
     inspected = subprocess.run(["pose-ros", "bag", "inspect", str(recorded)],
@@ -70,11 +80,37 @@ def replay(shared_data, model_dir, ros, tmp_path_factory):
     assert inspected.returncode == 0, inspected.stderr
     print("\n" + inspected.stdout)
     return (read(source, IMAGE), read(recorded, "/replay/poses"), play.stderr,
-            inspected.stdout, f"{node_out}\n/diagnostics: {counters}")
+            inspected.stdout, f"{node_out}\n/diagnostics: {counters}", jump)
+
+
+def play_a_jump_back(ros, video, folder):
+    """One frame of the video, stamped before the replay began, played to the node
+    that has just followed the person through the replay. Returns the frame (RGB),
+    its stamp (s), the node's poses message and its /diagnostics."""
+    frame = next(f for f in open_frames(video) if f.index == JUMP_FRAME)
+    images = folder / "jump_frame"
+    images.mkdir()
+    cv2.imwrite(str(images / "frame.png"), frame.bgr)  # lossless: the node sees these pixels
+    bag = folder / "jump"
+    made = subprocess.run(["pose-ros", "bag", "make", str(images), str(bag), "--topic", IMAGE,
+                           "--start", str(JUMP_START_S)], capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    answers: list = []
+    sub = ros.create_subscription(PersonArray, "/replay/poses", answers.append, 10)
+    try:
+        play = subprocess.Popen(["pose-ros", "bag", "play", str(bag),
+                                 "--wait-for-subscribers", "30"])
+        spin_until(ros, lambda: bool(answers), 60)
+        assert play.wait(timeout=60) == 0
+    finally:
+        ros.destroy_subscription(sub)
+    assert answers, "the node did not answer the frame stamped back in time"
+    rgb = cv2.cvtColor(frame.bgr, cv2.COLOR_BGR2RGB)
+    return rgb, JUMP_START_S, answers[0], diagnostic_values(ros, "/pose_estimator")
 
 
 def test_every_frame_answered_with_its_own_stamp(replay):
-    images, poses, play_log, _, node_report = replay
+    images, poses, play_log, _, node_report, _ = replay
     print(f"\nreplay: {len(images)} frames played, {len(poses)} poses messages recorded")
     assert "playing squats" in play_log  # the progress bar
     answered = {stamps_ns(p) for p in poses}
@@ -87,7 +123,7 @@ def test_every_frame_answered_with_its_own_stamp(replay):
 
 
 def test_one_person_per_frame(replay):
-    _, poses, _, inspected, _ = replay
+    _, poses, _, inspected, _, _ = replay
     assert f"{len(poses)} frames, persons per frame 1.00 (min 1, max 1)" in inspected
     counts = [len(p.persons) for p in poses]
     print(f"persons per frame: {np.bincount(counts).tolist()} (index = persons)")
@@ -95,7 +131,7 @@ def test_one_person_per_frame(replay):
 
 
 def test_keypoints_move_smoothly(replay):
-    _, poses, _, _, _ = replay
+    _, poses, _, _, _, _ = replay
     xy = np.array([[[k.x, k.y] for k in p.persons[0].keypoints] for p in poses])  # (T, 17, 2)
     scores = np.array([[k.score for k in p.persons[0].keypoints] for p in poses])
     confident = (scores[:-2] > CONFIDENT) & (scores[1:-1] > CONFIDENT) & (scores[2:] > CONFIDENT)
@@ -110,3 +146,19 @@ def test_keypoints_move_smoothly(replay):
     assert confident.mean() > 0.5
     assert np.median(jitter) < 0.03 and np.percentile(jitter, 95) < 0.10
     assert step.max() < 0.25  # no keypoint jumps across the body between frames
+
+
+def test_a_stamp_going_back_resets_the_crop(replay, model_dir):
+    """After the replay the node follows the person with a tracked crop and a smoother;
+    a frame stamped back in time must be served as a fresh node would serve it."""
+    rgb, stamp, answer, diagnostics = replay[-1]
+    assert stamps_ns(answer) == round(stamp * 1e9)
+    assert diagnostics["temporal_resets"] == "1", diagnostics
+    fresh = create_estimator("movenet_lightning", backend="onnxruntime", model_dir=model_dir)
+    (expected,) = fresh.estimate(rgb, timestamp=stamp)
+    (person,) = answer.persons
+    got = np.array([[k.x, k.y] for k in person.keypoints])
+    print(f"\nafter the jump: max |node - fresh estimator| "
+          f"{np.abs(got - expected.xy).max():.4f} px")
+    np.testing.assert_allclose(got, expected.xy, atol=0.01)
+    np.testing.assert_allclose([k.score for k in person.keypoints], expected.scores, atol=1e-4)

@@ -73,7 +73,7 @@ def test_an_unwritable_engine_dir_names_the_path_and_the_parameter(tmp_path):
 
 def test_the_tensorrt_backend_checks_its_engine_dir_before_building(model_dir, tmp_path):
     from pose_ros.backends import choose_backend, create_backend
-    from pose_ros.models.locate import onnx_model_path
+    from pose_ros.models.locate import model_files
     from pose_ros.models.registry import model_spec
 
     name, why = choose_backend("auto")
@@ -81,7 +81,7 @@ def test_the_tensorrt_backend_checks_its_engine_dir_before_building(model_dir, t
         pytest.skip(f"TensorRT cannot run here: {why}")
     blocker = tmp_path / "not_a_folder"
     blocker.write_text("")
-    path = onnx_model_path(model_spec("movenet_lightning"), model_dir)
+    files = model_files(model_spec("movenet_lightning"), model_dir)
     with pytest.raises(EngineDirError, match="engine_dir parameter"):
-        create_backend("tensorrt", path, input_shapes={"input": (1, 192, 192, 3)},
+        create_backend("tensorrt", files, input_shapes={"input": (1, 192, 192, 3)},
                        engine_dir=blocker / "engines")

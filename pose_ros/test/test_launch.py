@@ -195,6 +195,8 @@ def test_readme_launch_serves_poses_takes_parameters_and_stops_on_ctrl_c(launche
                               "is configured; restart it with the new value, or set it after "
                               "a lifecycle cleanup\n"), refused
     assert param("get", "model").stdout == "String value is: movenet_lightning\n"
+    # which models a parameter applies to, where a user looks it up
+    assert "(models: posenet_mobilenet)" in param("describe", "nms_radius").stdout
 
     assert_stopped_cleanly(launch, launch.ctrl_c())
 

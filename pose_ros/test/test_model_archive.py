@@ -184,7 +184,8 @@ DAMAGE = {
         lambda base, dest: _edit(base, dest, ONNX, _flip), f"{ONNX} has SHA-256"),
     # a flip in deflated data breaks the stream, or else the member's hash
     "bytes flipped in a .tar.gz": (
-        lambda base, dest: _gz(base, dest, _flip), ("damaged or cut short", f"{ONNX} has SHA-256")),
+        lambda base, dest: _gz(base, dest, _flip),
+        ("damaged or cut short", f"{ONNX} has SHA-256", f"{MODEL}.tflite has SHA-256")),
     "truncated .tar.gz": (
         lambda base, dest: _gz(base, dest, lambda d: d[:len(d) * 2 // 3]), "damaged or cut short"),
     "truncated before the last member": (

@@ -1,7 +1,9 @@
 """Inference backends behind one interface (:class:`~pose_ros.backends.base.Backend`).
 
 ``create_backend("auto", ...)`` picks TensorRT when it is importable and a GPU
-is present, else ONNX Runtime, and says which and why.
+is present; on a CPU, the backend measured fastest for the model (LiteRT or ONNX
+Runtime, ``cpu_backend`` in the model registry) where it can run it, else ONNX
+Runtime; and says which and why.
 """
 
 from __future__ import annotations
@@ -9,14 +11,14 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from pose_ros.backends.base import Backend, TensorInfo
+from pose_ros.backends.base import Backend, BackendUnavailable, ModelFiles, TensorInfo
 
-BACKENDS = ("auto", "onnxruntime", "tensorrt")
+BACKENDS = ("auto", "onnxruntime", "litert", "tensorrt")
 log = logging.getLogger("pose_ros.backends")
 
 
-def choose_backend(kind: str) -> tuple[str, str]:
-    """Resolve ``kind`` to a concrete backend name and the reason for it."""
+def choose_backend(kind: str, files: ModelFiles | None = None) -> tuple[str, str]:
+    """Resolve ``kind`` to a concrete backend name for ``files`` and the reason for it."""
     if kind not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, not {kind!r}")
     if kind != "auto":
@@ -26,28 +28,49 @@ def choose_backend(kind: str) -> tuple[str, str]:
     ok, why = tensorrt_available()
     if ok:
         return "tensorrt", why
-    return "onnxruntime", f"no TensorRT: {why}"
+    if files is not None and files.cpu_backend == "litert":
+        from pose_ros.backends.litert_backend import litert_available
+
+        usable, litert_why = litert_available()
+        if usable and files.tflite is not None:
+            return "litert", f"no TensorRT ({why}); LiteRT measured fastest for this model on CPU"
+        if usable:
+            litert_why = "LiteRT has no file for this model at this output stride"
+        return "onnxruntime", f"no TensorRT ({why}); {litert_why}"
+    return "onnxruntime", f"no TensorRT ({why}); ONNX Runtime measured fastest on CPU"
 
 
-def create_backend(kind: str, onnx_path: Path, *, input_shapes: dict[str, tuple[int, ...]],
+def create_backend(kind: str, files: ModelFiles, *, input_shapes: dict[str, tuple[int, ...]],
                    engine_dir: Path | None = None, threads: int = 0,
                    precision: str = "fp16") -> Backend:
-    """A backend running ``onnx_path``; ``input_shapes`` are the shapes it will be fed
-    (TensorRT builds its optimisation profile for them)."""
-    name, why = choose_backend(kind)
-    log.info("backend %s (%s) for %s", name, why, onnx_path.name)
+    """A backend running the model in ``files``; ``input_shapes`` are the shapes it will
+    be fed (TensorRT builds its optimisation profile for them)."""
+    name, why = choose_backend(kind, files)
+    log.info("backend %s (%s) for %s", name, why, files.onnx.name)
     backend: Backend
     if name == "tensorrt":
         from pose_ros.backends.tensorrt_backend import ShapeProfile, TensorRTBackend
 
-        backend = TensorRTBackend(onnx_path, engine_dir or onnx_path.parent / "engines",
+        backend = TensorRTBackend(files.onnx, engine_dir or files.onnx.parent / "engines",
                                   ShapeProfile.fixed(input_shapes), precision=precision)
+    elif name == "litert":
+        from pose_ros.backends.litert_backend import LiteRTBackend, litert_available
+
+        usable, litert_why = litert_available()
+        if not usable:
+            raise BackendUnavailable(f"backend litert: {litert_why}")
+        if files.tflite is None:
+            raise BackendUnavailable(f"backend litert: no TFLite file for {files.onnx.stem} "
+                                     "(LiteRT runs MoveNet Lightning, Thunder and PoseNet at "
+                                     "stride 16)")
+        backend = LiteRTBackend(files.tflite, files.tflite_outputs, threads=threads)
     else:
         from pose_ros.backends.onnxruntime_backend import OnnxRuntimeBackend
 
-        backend = OnnxRuntimeBackend(onnx_path, threads=threads)
+        backend = OnnxRuntimeBackend(files.onnx, threads=threads)
     backend.reason = why
     return backend
 
 
-__all__ = ["BACKENDS", "Backend", "TensorInfo", "choose_backend", "create_backend"]
+__all__ = ["BACKENDS", "Backend", "BackendUnavailable", "ModelFiles", "TensorInfo",
+           "choose_backend", "create_backend"]

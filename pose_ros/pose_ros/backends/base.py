@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -13,6 +14,22 @@ class TensorInfo:
     name: str
     dtype: np.dtype
     shape: tuple  # ints, or None / str for dynamic dimensions
+
+
+class BackendUnavailable(ValueError):
+    """The backend asked for cannot run this model here (a configuration error)."""
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    """The verified files of one model (at one output stride) that backends load."""
+
+    onnx: Path
+    #: None where LiteRT has no file for it (a model or a PoseNet stride it does not run)
+    tflite: Path | None = None
+    tflite_outputs: dict[str, str] = field(default_factory=dict)  # TFLite tensor -> output
+    #: what 'auto' runs on a CPU for this model (measured; the model registry)
+    cpu_backend: str = "onnxruntime"
 
 
 class Backend(abc.ABC):
@@ -35,13 +52,10 @@ class Backend(abc.ABC):
         return self._outputs
 
     def serves(self, input_shapes: dict[str, tuple[int, ...]]) -> bool:
-        """Whether inputs of these shapes run here, without another backend: every
-        fixed dimension of the model's inputs matches (dynamic ones take any size)."""
-        declared = {info.name: info.shape for info in self._inputs}
-        return all(name in declared and len(shape) == len(declared[name])
-                   and all(not isinstance(d, int) or d < 0 or d == n
-                           for d, n in zip(declared[name], shape))
-                   for name, shape in input_shapes.items())
+        """Whether inputs of these shapes run here, or need another backend. Most
+        take every shape the model does (a wrong one fails in ``run``, with the
+        runtime's reason); a TensorRT engine serves its profile's shapes only."""
+        return True
 
     @abc.abstractmethod
     def run(self, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

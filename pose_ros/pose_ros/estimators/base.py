@@ -11,13 +11,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import DTypeLike
 
-from pose_ros.backends import Backend, create_backend
-from pose_ros.models.locate import onnx_model_path
+from pose_ros.backends import Backend, ModelFiles, create_backend
+from pose_ros.filters.stamp_gap import breaks
+from pose_ros.models.locate import model_files
 from pose_ros.models.registry import ModelSpec
 from pose_ros.transforms import ImageToInput
 from pose_ros.types import Pose
 
-BackendFactory = Callable[[Path, dict], Backend]
+BackendFactory = Callable[[ModelFiles, dict], Backend]
 
 
 class InvalidModelOutput(ValueError):
@@ -26,8 +27,8 @@ class InvalidModelOutput(ValueError):
 
 def backend_factory(kind: str = "auto", threads: int = 0, precision: str = "fp16",
                     engine_dir: Path | None = None) -> BackendFactory:
-    def make(onnx_path: Path, input_shapes: dict) -> Backend:
-        return create_backend(kind, onnx_path, input_shapes=input_shapes,
+    def make(files: ModelFiles, input_shapes: dict) -> Backend:
+        return create_backend(kind, files, input_shapes=input_shapes,
                               engine_dir=engine_dir, threads=threads, precision=precision)
     return make
 
@@ -48,6 +49,8 @@ class Prepared:
     transform: ImageToInput
     width: int
     height: int
+    #: the source image, kept only when postprocess may run a second pass on it
+    image: np.ndarray | None = None
 
 
 class PoseEstimator(abc.ABC):
@@ -67,6 +70,9 @@ class PoseEstimator(abc.ABC):
         self._backends: dict[int | None, list[Backend]] = {}
         self.backend_name = ""
         self.backend_reason = ""  # why that backend (backend auto chooses)
+        #: how often the stamps broke off and temporal state was forgotten (diagnostics)
+        self.temporal_resets = 0
+        self._last_stamp: float | None = None
 
     def estimate(self, image: np.ndarray, timestamp: float | None = None) -> list[Pose]:
         """Poses in ``image``; ``timestamp`` (seconds) enables temporal smoothing/tracking."""
@@ -94,9 +100,9 @@ class PoseEstimator(abc.ABC):
     def _output_stride(self) -> int | None:
         return None
 
-    def check_model(self) -> Path:
-        """The model file this estimator will load, verified now rather than at frame one."""
-        return onnx_model_path(self.spec, self.model_dir, self._output_stride())
+    def check_model(self) -> ModelFiles:
+        """The model files this estimator will load, verified now rather than at frame one."""
+        return model_files(self.spec, self.model_dir, self._output_stride())
 
     @abc.abstractmethod
     def configure(self, **changes: Any) -> None:
@@ -104,6 +110,20 @@ class PoseEstimator(abc.ABC):
 
     def reset(self) -> None:  # noqa: B027 (optional: a no-op for stateless estimators)
         """Forget temporal state (crop region, filters, tracks)."""
+
+    def counters(self) -> dict[str, int]:
+        """Events worth watching on a robot, for /diagnostics."""
+        return {"temporal_resets": self.temporal_resets}
+
+    def _reset_on_break(self, timestamp: float | None, max_gap_s: float) -> None:
+        """Forget every piece of temporal state together when the stamps break off: a
+        crop, a track or a filter from another moment aims at the wrong place."""
+        if timestamp is None:
+            return
+        if breaks(self._last_stamp, timestamp, max_gap_s):
+            self.reset()
+            self.temporal_resets += 1
+        self._last_stamp = timestamp
 
     def warm_up(self, width: int = 640, height: int = 480) -> None:
         """Load the backend and run it once, so the first real frame is not the slow one.
@@ -128,7 +148,7 @@ class PoseEstimator(abc.ABC):
         for backend in made:
             if backend.serves(shapes):
                 return backend
-        backend = self._make_backend(onnx_model_path(self.spec, self.model_dir, output_stride),
+        backend = self._make_backend(model_files(self.spec, self.model_dir, output_stride),
                                      shapes)
         self.backend_name, self.backend_reason = backend.name, backend.reason
         made.append(backend)

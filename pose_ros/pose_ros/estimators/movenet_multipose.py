@@ -11,8 +11,9 @@ import numpy as np
 
 from pose_ros.decoders.movenet import decode_multiple_poses
 from pose_ros.estimators.base import BackendFactory, InputBuffers, PoseEstimator, Prepared
-from pose_ros.filters.keypoint_smoother import DEFAULT_MAX_GAP_S, KeypointSmoother
+from pose_ros.filters.keypoint_smoother import KeypointSmoother
 from pose_ros.filters.one_euro import OneEuroConfig
+from pose_ros.filters.stamp_gap import DEFAULT_MAX_GAP_S
 from pose_ros.models.registry import ModelSpec
 from pose_ros.movenet_constants import (
     DEFAULT_MIN_POSE_SCORE,
@@ -95,6 +96,7 @@ class MoveNetMultiPoseEstimator(PoseEstimator):
         return ImageToInput.from_box((0.0, 0.0, width * pw / rw, height * ph / rh), pw, ph)
 
     def preprocess(self, image: np.ndarray, timestamp: float | None = None) -> Prepared:
+        self._reset_on_break(timestamp, self.config.max_gap_s)
         height, width = image.shape[:2]
         transform = self.input_transform(width, height)
         return Prepared(self._buffers.int32_input(transform, image), transform, width, height)

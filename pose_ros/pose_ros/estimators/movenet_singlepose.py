@@ -11,9 +11,10 @@ import numpy as np
 from pose_ros import crop_region
 from pose_ros.decoders.movenet import decode_single_pose
 from pose_ros.estimators.base import BackendFactory, InputBuffers, PoseEstimator, Prepared
-from pose_ros.filters.keypoint_smoother import DEFAULT_MAX_GAP_S, KeypointSmoother
+from pose_ros.filters.keypoint_smoother import KeypointSmoother
 from pose_ros.filters.low_pass import LowPassFilter
 from pose_ros.filters.one_euro import OneEuroConfig
+from pose_ros.filters.stamp_gap import DEFAULT_MAX_GAP_S
 from pose_ros.models.registry import ModelSpec
 from pose_ros.movenet_constants import CROP_FILTER_ALPHA
 from pose_ros.output_sanity import is_sane
@@ -24,6 +25,9 @@ from pose_ros.types import Pose
 @dataclass(frozen=True)
 class MoveNetConfig:
     smoothing: bool = True
+    #: with no crop to follow (a still, a first frame, after a break or a lost person),
+    #: run a second pass on the crop the first pass's keypoints give
+    refine_first_frame: bool = True
     filter: OneEuroConfig = OneEuroConfig()
     max_gap_s: float = DEFAULT_MAX_GAP_S
     #: Poses scoring below this are not reported (0 reports every pose).
@@ -35,8 +39,11 @@ class MoveNetConfig:
 
 
 class MoveNetSinglePoseEstimator(PoseEstimator):
-    """Runs on a square crop: on a still image or a first frame the whole image
-    letterboxed; on video the crop follows the person found in the previous frame."""
+    """Runs on a square crop: on video the crop follows the person found in the
+    previous frame. With nothing to follow, the whole image letterboxed finds the
+    person first, where they cover few input pixels; a second pass on the crop
+    that pose gives (the rule video follows with) sees them at the model's full
+    resolution, and the better-scored of the two poses is kept."""
 
     def __init__(self, spec: ModelSpec, model_dir: Path, make_backend: BackendFactory,
                  config: MoveNetConfig = MoveNetConfig()) -> None:
@@ -48,6 +55,7 @@ class MoveNetSinglePoseEstimator(PoseEstimator):
         self._image_size: tuple[int, int] | None = None
         self._crop_filter = LowPassFilter(CROP_FILTER_ALPHA)  # on each edge of the crop region
         self._smoother = KeypointSmoother(config.filter, config.max_gap_s)
+        self.refinements = 0  # second passes run (diagnostics)
 
     def configure(self, **changes: Any) -> None:
         self.config = replace(self.config, **changes)
@@ -57,6 +65,9 @@ class MoveNetSinglePoseEstimator(PoseEstimator):
         self._region = None
         self._crop_filter.reset()
         self._smoother.reset()
+
+    def counters(self) -> dict[str, int]:
+        return {**super().counters(), "first_frame_refinements": self.refinements}
 
     def input_transform(self, width: int, height: int) -> ImageToInput:
         region = self._region if self._region is not None else \
@@ -68,25 +79,51 @@ class MoveNetSinglePoseEstimator(PoseEstimator):
         height, width = image.shape[:2]
         if timestamp is None or self._image_size != (width, height):
             self.reset()  # a still image, or a new camera: no previous frame to follow
+        self._reset_on_break(timestamp, self.config.max_gap_s)
         self._image_size = (width, height)
         transform = self.input_transform(width, height)
-        return Prepared(self._buffers.int32_input(transform, image), transform, width, height)
+        refine = self.config.refine_first_frame and self._region is None
+        return Prepared(self._buffers.int32_input(transform, image), transform, width, height,
+                        image if refine else None)
 
     def postprocess(self, outputs: dict[str, np.ndarray], prepared: Prepared,
                     timestamp: float | None = None) -> list[Pose]:
-        (output,) = outputs.values()
-        (pose,) = self._to_image([decode_single_pose(output, self.input_size, self.input_size)],
-                                 prepared.transform)
+        pose = self._decode(outputs, prepared.transform)
+        width, height = prepared.width, prepared.height
         if pose.score == 0.0:
             self.reset()
             return []
-        width, height = prepared.width, prepared.height
         if not is_sane(pose, width, height):  # garbage must not steer the next crop
             self.reset()
             return [pose]
+        if prepared.image is not None:
+            pose = self._refine(pose, prepared.image)
         if timestamp is not None:
             if self.config.smoothing:
                 pose.xy = self._smoother.apply_pixels(pose.xy, timestamp, width, height)
-            self._region = self._crop_filter.apply(
-                crop_region.next_crop_region(pose.xy, pose.scores, width, height))
+            region = crop_region.next_crop_region(pose.xy, pose.scores, width, height)
+            if region is None:
+                self._region = None
+                self._crop_filter.reset()
+            else:
+                self._region = self._crop_filter.apply(region)
         return [pose] if pose.score >= self.config.min_pose_score else []
+
+    def _decode(self, outputs: dict[str, np.ndarray], transform: ImageToInput) -> Pose:
+        (output,) = outputs.values()
+        (pose,) = self._to_image([decode_single_pose(output, self.input_size, self.input_size)],
+                                 transform)
+        return pose
+
+    def _refine(self, pose: Pose, image: np.ndarray) -> Pose:
+        """The second pass, on the crop ``pose`` gives; the better-scored pose wins."""
+        height, width = image.shape[:2]
+        region = crop_region.next_crop_region(pose.xy, pose.scores, width, height)
+        if region is None:  # no torso, or the person fills the image already
+            return pose
+        transform = ImageToInput.from_box(crop_region.region_to_box(region, width, height),
+                                          self.input_size, self.input_size)
+        second = Prepared(self._buffers.int32_input(transform, image), transform, width, height)
+        refined = self._decode(self.infer(second), transform)
+        self.refinements += 1
+        return refined if refined.score > pose.score and is_sane(refined, width, height) else pose

@@ -5,9 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from pose_ros.filters.one_euro import OneEuroConfig, OneEuroFilter
-
-#: A forward gap longer than this (seconds) starts the filter afresh.
-DEFAULT_MAX_GAP_S = 1.0
+from pose_ros.filters.stamp_gap import DEFAULT_MAX_GAP_S, breaks
 
 
 class KeypointSmoother:
@@ -21,18 +19,17 @@ class KeypointSmoother:
     def __init__(self, config: OneEuroConfig = OneEuroConfig(),
                  max_gap_s: float = DEFAULT_MAX_GAP_S) -> None:
         self.config = config
-        self.max_gap_us = int(max_gap_s * 1e6)
+        self.max_gap_s = max_gap_s
         self._filter = OneEuroFilter(config)
 
     def reset(self) -> None:
         self._filter = OneEuroFilter(self.config)
 
     def apply(self, xy: np.ndarray, timestamp_s: float) -> np.ndarray:
-        t = int(timestamp_s * 1e6)
-        last = self._filter.last_us
-        if last and (t < last or t - last > self.max_gap_us):
+        last_us = self._filter.last_us
+        if breaks(last_us * 1e-6 if last_us else None, timestamp_s, self.max_gap_s):
             self.reset()
-        return self._filter.apply(xy, t).astype(np.float32)
+        return self._filter.apply(xy, int(timestamp_s * 1e6)).astype(np.float32)
 
     def apply_pixels(self, xy: np.ndarray, timestamp_s: float, width: int,
                      height: int) -> np.ndarray:

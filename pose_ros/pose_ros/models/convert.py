@@ -1,4 +1,4 @@
-"""TF.js graph models to verified ONNX models, through an isolated environment.
+"""TF.js graph models to verified ONNX (and TFLite) models, through an isolated environment.
 
 TensorFlow and tf2onnx live in their own virtual environment (created once,
 beside the model directory); the node's environment never imports them.
@@ -108,8 +108,25 @@ def _posenet_variants(model: onnx.ModelProto, spec: ModelSpec, reference: dict,
     return variants
 
 
-def _finish(spec: ModelSpec, raw_onnx: Path, reference_npz: Path, model_dir: Path,
-            tools: dict) -> ConvertedModel:
+def _check_tflite(spec: ModelSpec, reference: dict, mapping: dict[str, str]
+                  ) -> tuple[dict[str, str], dict[str, float]]:
+    """The TFLite outputs (run by the converter on the reference input) against TF's:
+    returns TFLite tensor name -> output name, and the largest difference per output."""
+    tflite = {k.split(":", 1)[1]: v for k, v in reference.items() if k.startswith("tflite:")}
+    names = onnx_graph.match_outputs(list(tflite), spec)
+    diffs = {}
+    for tf_name, name in mapping.items():
+        got = tflite[next(t for t, n in names.items() if n == name)]
+        expected = reference[f"output:{tf_name}"]
+        if got.shape != expected.shape or not np.max(np.abs(got - expected)) < TOLERANCE:
+            raise ConversionError(f"{spec.name}: TFLite output {name} differs from the TF.js "
+                                  f"graph's (shape {got.shape}, TensorFlow {expected.shape})")
+        diffs[f"tflite:{name}"] = float(np.max(np.abs(got - expected)))
+    return names, diffs
+
+
+def _finish(spec: ModelSpec, raw_onnx: Path, reference_npz: Path, tflite: Path | None,
+            model_dir: Path, tools: dict) -> ConvertedModel:
     model = onnx.load(raw_onnx)
     mapping = onnx_graph.finalize(model, spec)
     reference = dict(np.load(reference_npz))
@@ -125,13 +142,22 @@ def _finish(spec: ModelSpec, raw_onnx: Path, reference_npz: Path, model_dir: Pat
         files[filename] = sha256_file(path)
         all_shapes.update({f"{filename}:{k}": v for k, v in shapes.items()})
         all_diffs.update(diffs)
-    say(f"{spec.name}: " + ", ".join(files) + " verified (max |ONNX - TF.js| "
+    tflite_outputs: dict[str, str] = {}
+    tflite_name = spec.tflite_filename()
+    if tflite is not None and tflite_name is not None:
+        tflite_outputs, diffs = _check_tflite(spec, reference, mapping)
+        path = model_dir / tflite_name
+        path.write_bytes(tflite.read_bytes())
+        files[tflite_name] = sha256_file(path)
+        all_diffs.update(diffs)
+    say(f"{spec.name}: " + ", ".join(files) + " verified (max |converted - TF.js| "
         + ", ".join(f"{k} {v:.1e}" for k, v in all_diffs.items()) + ")")
     return ConvertedModel(
         model=spec.name, files=files, source_sha256=dict(spec.files),
         input_name=spec.input.name, input_shape=list(spec.input.shape),
         output_names=[o.name for o in spec.outputs], output_shapes=all_shapes,
-        opset=int(tools.get("opset", 0)), max_abs_diff=all_diffs, tools=tools)
+        opset=int(tools.get("opset", 0)), max_abs_diff=all_diffs, tools=tools,
+        tflite_outputs=tflite_outputs)
 
 
 def convert(models: list[str], model_dir: Path, force: bool = False,
@@ -159,17 +185,22 @@ def convert(models: list[str], model_dir: Path, force: bool = False,
             jobs.append({"model_json": str(source_dir(model_dir) / model_json),
                          "onnx": f"{tmp}/{spec.name}.raw.onnx",
                          "reference": str(reference_path(model_dir, spec.name)),
-                         "input_shape": list(spec.verify_shape), "seed": SEED})
+                         "input_shape": list(spec.verify_shape), "seed": SEED,
+                         "tflite": f"{tmp}/{spec.name}.tflite" if spec.litert else None,
+                         "tflite_shape": [d if isinstance(d, int) else None
+                                          for d in spec.input.shape]})
         (Path(tmp) / "jobs.json").write_text(json.dumps(jobs))
-        say(f"converting {', '.join(s.name for s in todo)} with tf2onnx")
+        say(f"converting {', '.join(s.name for s in todo)} with tf2onnx (and TFLiteConverter)")
         try:
             result = run_with_heartbeat([str(python), str(CONVERTER), f"{tmp}/jobs.json"],
-                                        "TF.js -> ONNX conversion")
+                                        "TF.js -> ONNX and TFLite conversion")
         except RuntimeError as e:
             raise ConversionError(str(e)) from e
         tools = json.loads(result.stdout.strip().splitlines()[-1])
         for spec, job in zip(todo, jobs):
-            entry = _finish(spec, Path(job["onnx"]), Path(job["reference"]), model_dir, tools)
+            tflite = Path(job["tflite"]) if job["tflite"] else None
+            entry = _finish(spec, Path(job["onnx"]), Path(job["reference"]), tflite, model_dir,
+                            tools)
             manifest[spec.name] = asdict(entry)
             write_manifest(model_dir, manifest)
     return [s.name for s in todo]

@@ -25,7 +25,7 @@ class ConvertedModel:
     """One entry of ``converted.json``: what was made, from what, and how it checked out."""
 
     model: str
-    files: dict[str, str]  # ONNX file name -> SHA-256
+    files: dict[str, str]  # ONNX (and TFLite) file name -> SHA-256
     source_sha256: dict[str, str]
     input_name: str
     input_shape: list
@@ -34,6 +34,7 @@ class ConvertedModel:
     opset: int
     max_abs_diff: dict[str, float]
     tools: dict[str, str] = field(default_factory=dict)
+    tflite_outputs: dict[str, str] = field(default_factory=dict)  # TFLite tensor -> output
 
 
 def reference_path(model_dir: Path, name: str) -> Path:
@@ -60,9 +61,12 @@ def write_manifest(model_dir: Path, entries: dict) -> None:
 
 
 def is_converted(spec: ModelSpec, model_dir: Path) -> bool:
-    """True when every ONNX file of ``spec`` exists, matches its hash and its source."""
+    """True when every file a conversion of ``spec`` makes (a conversion by an older
+    version made fewer) exists, matches its hash and its source."""
     entry = read_manifest(model_dir).get(spec.name)
     if not entry or entry.get("source_sha256") != spec.files:
+        return False
+    if not set(spec.converted_filenames()) <= set(entry["files"]):
         return False
     return all((model_dir / f).is_file() and sha256_file(model_dir / f) == h
                for f, h in entry["files"].items())

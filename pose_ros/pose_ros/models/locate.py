@@ -5,16 +5,32 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from pose_ros.backends.base import ModelFiles
 from pose_ros.model_files import ModelNotFoundError, require_inside
 from pose_ros.models.converted import converted_entry
 from pose_ros.models.fetch import sha256_file
 from pose_ros.models.registry import ModelSpec
 
 
-def onnx_model_path(spec: ModelSpec, model_dir: Path, output_stride: int | None = None,
-                    verify: bool = True) -> Path:
+def model_files(spec: ModelSpec, model_dir: Path, output_stride: int | None = None) -> ModelFiles:
+    """Every verified file of ``spec`` (at ``output_stride``) that a backend may load.
+    The TFLite file is None where the conversion (or an archive from an older
+    version) did not make one: ONNX Runtime then serves."""
+    tflite_name = spec.tflite_filename(output_stride)
+    entry = converted_entry(Path(model_dir), spec.name) or {}
+    recorded = tflite_name is not None and tflite_name in entry.get("files", {})
+    return ModelFiles(
+        onnx=onnx_model_path(spec, model_dir, output_stride),
+        tflite=_verified(spec, Path(model_dir), tflite_name) if recorded and tflite_name else None,
+        tflite_outputs=dict(entry.get("tflite_outputs", {})), cpu_backend=spec.cpu_backend)
+
+
+def onnx_model_path(spec: ModelSpec, model_dir: Path, output_stride: int | None = None) -> Path:
     """The ONNX file of ``spec`` in ``model_dir``, checked against ``converted.json``."""
-    filename = spec.onnx_filename(output_stride)
+    return _verified(spec, Path(model_dir), spec.onnx_filename(output_stride))
+
+
+def _verified(spec: ModelSpec, model_dir: Path, filename: str) -> Path:
     path = Path(model_dir) / filename
     command = f"pose-ros-models --model-dir {model_dir}"
     # A robot that cannot convert gets its models from an archive made elsewhere.
@@ -24,16 +40,15 @@ def onnx_model_path(spec: ModelSpec, model_dir: Path, output_stride: int | None 
     if not path.is_file():
         raise ModelNotFoundError(f"model file {path} is missing; {fix}")
     require_inside(path, Path(model_dir))
-    if verify:
-        entry = converted_entry(Path(model_dir), spec.name)
-        expected = entry["files"].get(filename) if entry else None
-        if expected is None:
-            raise ModelNotFoundError(f"{path} is not recorded in {model_dir}/converted.json; {fix}")
-        stat = path.stat()
-        if _sha256(path, stat.st_size, stat.st_mtime_ns) != expected:
-            raise ModelNotFoundError(f"{path} does not match its recorded SHA-256 (truncated "
-                                     f"or modified); run '{command} convert --force {spec.name}'"
-                                     f"{or_import}")
+    entry = converted_entry(Path(model_dir), spec.name)
+    expected = entry["files"].get(filename) if entry else None
+    if expected is None:
+        raise ModelNotFoundError(f"{path} is not recorded in {model_dir}/converted.json; {fix}")
+    stat = path.stat()
+    if _sha256(path, stat.st_size, stat.st_mtime_ns) != expected:
+        raise ModelNotFoundError(f"{path} does not match its recorded SHA-256 (truncated "
+                                 f"or modified); run '{command} convert --force {spec.name}'"
+                                 f"{or_import}")
     return path
 
 

@@ -41,15 +41,36 @@ class ModelSpec:
     outputs: tuple[TensorSpec, ...]
     output_strides: tuple[int, ...] = ()
     native_output_stride: int | None = None
+    #: the TF.js graph converts to TFLite built-in ops (at its native stride)
+    litert: bool = False
+    #: what backend 'auto' runs on a CPU, from measurements (docs/performance.md)
+    cpu_backend: str = "onnxruntime"
 
     def onnx_filename(self, output_stride: int | None = None) -> str:
+        return f"{self._stem(output_stride)}.onnx"
+
+    def tflite_filename(self, output_stride: int | None = None) -> str | None:
+        """The TFLite file for ``output_stride``; None where there is none (a model
+        LiteRT does not run, or a PoseNet stride other than the graph's own)."""
+        stride = output_stride or self.native_output_stride
+        if not self.litert or stride != self.native_output_stride:
+            return None
+        return f"{self._stem(output_stride)}.tflite"
+
+    def converted_filenames(self) -> list[str]:
+        """Every file a conversion of this model makes."""
+        strides: tuple[int | None, ...] = self.output_strides or (None,)
+        return [*(self.onnx_filename(s) for s in strides),
+                *(f for f in (self.tflite_filename(s) for s in strides) if f)]
+
+    def _stem(self, output_stride: int | None) -> str:
         if self.output_strides:
             stride = output_stride or self.native_output_stride
             if stride not in self.output_strides:
                 raise ValueError(f"{self.name} supports output strides "
                                  f"{list(self.output_strides)}, not {output_stride}")
-            return f"{self.name}.stride{stride}.onnx"
-        return f"{self.name}.onnx"
+            return f"{self.name}.stride{stride}"
+        return self.name
 
 
 @dataclass(frozen=True)
@@ -100,6 +121,8 @@ def model_spec(name: str) -> ModelSpec:
         outputs=tuple(_tensor(o) for o in d["outputs"]),
         output_strides=tuple(d.get("output_strides", ())),
         native_output_stride=d.get("native_output_stride"),
+        litert=d.get("litert", False),
+        cpu_backend=d.get("cpu_backend", "onnxruntime"),
     )
 
 

@@ -1,9 +1,11 @@
-"""Convert TF.js graph models to ONNX and record the graph's own outputs.
+"""Convert TF.js graph models to ONNX (and TFLite) and record the graph's own outputs.
 
 Runs inside the isolated conversion environment (TensorFlow, tf2onnx, numpy < 2),
 never in the node's: it imports nothing from pose_ros. Invoked by
 ``pose-ros-models convert`` as ``python tfjs_to_onnx.py JOBS.json``, where the
-file lists jobs ``{"model_json", "onnx", "reference", "input_shape", "seed"}``.
+file lists jobs ``{"model_json", "onnx", "reference", "input_shape", "seed"}`` and,
+for the models LiteRT runs, ``"tflite"`` and ``"tflite_shape"`` (null for a dynamic
+dimension).
 
 For each job it
 1. splits the fused convolutions into plain ops (``tfjs_unfuse``: without oneDNN
@@ -11,7 +13,10 @@ For each job it
    older graph files lack and TensorFlow now requires (``index_type`` on ``TopKV2``);
 2. converts that graph with tf2onnx (opset 17);
 3. runs that same graph in TensorFlow on a fixed input and saves input and
-   outputs (``.npz``), so the ONNX model can be checked against TensorFlow's.
+   outputs (``.npz``), so the ONNX model can be checked against TensorFlow's;
+4. where asked, converts the graph to a float32 ``.tflite`` of built-in ops only
+   (TFLiteConverter) and adds its outputs on the same input to the ``.npz`` (keys
+   ``tflite:NAME``), for the same check.
 
 ``tfjs_unfuse`` is imported as this script's neighbour (the script's folder is on
 ``sys.path``), not through the ``pose_ros`` package.
@@ -95,6 +100,36 @@ def reference_outputs(model: dict, folder: Path, shape: list[int], seed: int) ->
     return result
 
 
+def to_tflite(model: dict, folder: Path, shape: list[int | None], x: np.ndarray) -> tuple:
+    """The graph as TFLite bytes, and its outputs on ``x`` by TFLite tensor name.
+
+    The graph is imported behind a placeholder of ``shape`` so that dimensions the
+    family leaves free (PoseNet's height and width) stay free in the TFLite model.
+    """
+    sig = model["signature"]
+    (inp,) = sig["inputs"].values()
+    outputs = [sig["outputs"][k]["name"] for k in sig["outputs"]]
+    gd = graph_def(model, read_weights(model, folder))
+    dtype = tf.int32 if inp["dtype"] == "DT_INT32" else tf.float32
+
+    def imported(image: tf.Tensor) -> list:
+        return tf.import_graph_def(gd, input_map={inp["name"]: image},
+                                   return_elements=outputs, name="")
+
+    function = tf.compat.v1.wrap_function(imported, [tf.TensorSpec(shape, dtype)])
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([function], function)
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+    data = converter.convert()
+    interpreter = tf.lite.Interpreter(model_content=data)
+    (input_detail,) = interpreter.get_input_details()
+    interpreter.resize_tensor_input(input_detail["index"], list(x.shape))
+    interpreter.allocate_tensors()
+    interpreter.set_tensor(input_detail["index"], x)
+    interpreter.invoke()
+    return data, {f"tflite:{d['name']}": interpreter.get_tensor(d["index"])
+                  for d in interpreter.get_output_details()}
+
+
 def convert(job: dict) -> None:
     src = Path(job["model_json"])
     # One rewritten graph for both tf2onnx and the TensorFlow reference run.
@@ -108,9 +143,15 @@ def convert(job: dict) -> None:
         subprocess.run([sys.executable, "-m", "tf2onnx.convert", "--tfjs", str(fixed),
                         "--output", job["onnx"], "--opset", str(OPSET)],
                        check=True, capture_output=True, text=True)
-    np.savez(job["reference"], **reference_outputs(model, src.parent, job["input_shape"],
-                                                   job["seed"]))
+    reference = reference_outputs(model, src.parent, job["input_shape"], job["seed"])
     print(f"converted {src.name} -> {job['onnx']}", flush=True)
+    if job.get("tflite"):
+        data, tflite_outputs = to_tflite(model, src.parent, job["tflite_shape"],
+                                         reference["input"])
+        Path(job["tflite"]).write_bytes(data)
+        reference.update(tflite_outputs)
+        print(f"converted {src.name} -> {job['tflite']}", flush=True)
+    np.savez(job["reference"], **reference)
 
 
 def main() -> int:

@@ -47,7 +47,8 @@ class Param:
 
 PARAMS = (
     Param("model", "movenet_lightning", "pose model", tuple(model_names())),
-    Param("backend", "auto", "inference backend (auto: TensorRT if usable, else ONNX Runtime)",
+    Param("backend", "auto", "inference backend (auto: TensorRT if usable, else the CPU "
+          "backend measured fastest for the model)",
           BACKENDS),
     Param("model_dir", "", "model directory (empty: $POSE_ROS_MODEL_DIR or the XDG cache)"),
     Param("engine_dir", "", "TensorRT engine cache, written to (empty: <model_dir>/engines)"),
@@ -69,6 +70,11 @@ PARAMS = (
           high=200.0, runtime=True),
     Param("smoothing", True, "one-euro keypoint smoothing (video; MultiPose: of tracked "
           "people)", runtime=True),
+    Param("refine_first_frame", True, "MoveNet single-pose: with no crop to follow (first "
+          "frame, after a break, person lost), a second pass on the crop the first gives",
+          runtime=True),
+    Param("max_gap_s", 1.0, "a stamp going back, or forward by more than this (s), resets "
+          "crop, smoothing and tracks", low=0.05, high=3600.0, runtime=True),
     Param("tracking", "bounding_box", "MoveNet MultiPose tracker", TRACKERS, runtime=True),
     Param("publish_markers", True, "publish RViz markers", runtime=True),
     Param("publish_debug_image", True, "publish the annotated image (only while subscribed)",
@@ -89,7 +95,9 @@ BY_NAME = {p.name: p for p in PARAMS}
 
 def descriptor(p: Param) -> ParameterDescriptor:
     d = ParameterDescriptor(name=p.name, read_only=False)
-    d.description = p.description + ("" if p.runtime else " (restart or cleanup to change)")
+    models = _models(p.name)
+    d.description = (p.description + ("" if models == "all" else f" (models: {models})")
+                     + ("" if p.runtime else " (restart or cleanup to change)"))
     if p.choices:
         d.additional_constraints = "one of " + ", ".join(map(str, p.choices))
     if p.low is None or p.high is None:  # Param's ranges have both ends or neither

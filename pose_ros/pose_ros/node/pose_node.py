@@ -49,7 +49,6 @@ from pose_ros.api import create_estimator
 from pose_ros.drawing import draw
 from pose_ros.estimators.base import InvalidModelOutput, PoseEstimator
 from pose_ros.frame_buffers import release_free_memory
-from pose_ros.models.locate import ModelNotFoundError
 from pose_ros.models.registry import default_model_dir, model_spec
 from pose_ros.node import messages
 from pose_ros.node.cdr_image import (
@@ -137,7 +136,8 @@ class PoseNode(LifecycleNode):
         try:
             step()
         except Exception as e:
-            expected = isinstance(e, (ValueError, ModelNotFoundError))
+            # a bad value, a missing file, an unwritable folder: the message says it all
+            expected = isinstance(e, (ValueError, OSError))
             self.failure = f"{name} failed: {e if expected else f'{type(e).__name__}: {e}'}"
             self.get_logger().error(self.failure)
             return TransitionCallbackReturn.FAILURE
@@ -437,7 +437,8 @@ class PoseNode(LifecycleNode):
                   "backend": estimator.backend_name if estimator else "not loaded",
                   "frames_processed": str(processed),
                   "frames_dropped_superseded": str(self.slot.dropped),
-                  "frames_dropped_transport": self.transport.report()}
+                  "frames_dropped_transport": self.transport.report(),
+                  **{k: str(n) for k, n in (estimator.counters() if estimator else {}).items()}}
         if len(done_at) > 1:
             values["rate_hz"] = f"{(len(done_at) - 1) / (done_at[-1] - done_at[0]):.2f}"
         if latency:

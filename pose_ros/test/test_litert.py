@@ -1,0 +1,110 @@
+"""The LiteRT backend on the TFLite files the conversion made and verified, against
+ONNX Runtime on the same inputs; and what backend auto runs on a CPU."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pose_ros.api import create_estimator
+from pose_ros.backends import BackendUnavailable, choose_backend, create_backend
+from pose_ros.backends.onnxruntime_backend import OnnxRuntimeBackend
+from pose_ros.models.converted import converted_entry
+from pose_ros.models.locate import model_files
+from pose_ros.models.registry import model_names, model_spec
+
+pytest.importorskip("ai_edge_litert", reason="LiteRT is not installed here "
+                    "(pip install ai-edge-litert; it needs numpy >= 1.23)")
+
+TOLERANCE = 1e-3  # what the conversion verifies against TensorFlow
+LITERT_MODELS = [m for m in model_names() if model_spec(m).litert]
+
+
+def random_input(spec, shape):
+    rng = np.random.default_rng(7)
+    if spec.input.dtype == "int32":
+        return rng.integers(0, 256, shape).astype(np.int32)
+    return rng.uniform(-1.0, 1.0, shape).astype(np.float32)
+
+
+def both(name, model_dir, shape, stride=None):
+    spec = model_spec(name)
+    files = model_files(spec, model_dir, stride)
+    x = random_input(spec, shape)
+    litert = create_backend("litert", files, input_shapes={spec.input.name: shape}, threads=1)
+    expected = OnnxRuntimeBackend(files.onnx, threads=1).run({spec.input.name: x})
+    return litert, x, expected
+
+
+@pytest.mark.parametrize("name", LITERT_MODELS)
+def test_litert_gives_onnxruntime_outputs(name, model_dir):
+    spec = model_spec(name)
+    litert, x, expected = both(name, model_dir, spec.verify_shape)
+    got = litert.run({spec.input.name: x})
+    assert set(got) == {o.name for o in spec.outputs}  # named as the ONNX model's outputs
+    for key, value in expected.items():
+        assert got[key].shape == value.shape
+        assert np.abs(got[key] - value).max() < TOLERANCE, key
+
+
+def test_a_new_input_shape_is_served_after_one_resize(model_dir):
+    """PoseNet's input follows the image size and scale: one interpreter serves them."""
+    spec = model_spec("posenet_mobilenet")
+    litert, _, _ = both("posenet_mobilenet", model_dir, (1, 257, 257, 3))
+    onnx = OnnxRuntimeBackend(model_files(spec, model_dir).onnx, threads=1)
+    for shape in [(1, 241, 321, 3), (1, 257, 257, 3), (1, 241, 321, 3)]:
+        x = random_input(spec, shape)
+        got, expected = litert.run({"image": x}), onnx.run({"image": x})
+        assert got["heatmap"].shape == expected["heatmap"].shape
+        assert max(np.abs(got[k] - expected[k]).max() for k in expected) < TOLERANCE
+
+
+def test_the_conversion_recorded_every_tflite_file(model_dir):
+    for name in model_names():
+        spec = model_spec(name)
+        entry = converted_entry(model_dir, name)
+        assert entry is not None
+        tflite = spec.tflite_filename()
+        assert (tflite in entry["files"]) == spec.litert, name
+        if spec.litert:
+            assert sorted(entry["tflite_outputs"].values()) == sorted(o.name for o in spec.outputs)
+            assert all(entry["max_abs_diff"][f"tflite:{o.name}"] < TOLERANCE
+                       for o in spec.outputs)
+
+
+@pytest.mark.parametrize("name", model_names())
+def test_auto_runs_the_cpu_backend_measured_for_the_model(name, model_dir):
+    spec = model_spec(name)
+    backend, why = choose_backend("auto", model_files(spec, model_dir))
+    if backend == "tensorrt":
+        pytest.skip("TensorRT runs here: the CPU choice does not apply")
+    assert backend == spec.cpu_backend, why
+    assert why.startswith("no TensorRT (")
+
+
+def test_without_a_tflite_file_auto_says_why_it_runs_onnxruntime(model_dir):
+    """PoseNet's strides 8 and 32 are ONNX rewrites; LiteRT has the stride-16 graph."""
+    spec = model_spec("posenet_mobilenet")
+    files = model_files(spec, model_dir, 8)
+    assert files.tflite is None
+    forced = type(files)(files.onnx, None, {}, cpu_backend="litert")
+    backend, why = choose_backend("auto", forced)
+    if backend != "tensorrt":
+        assert backend == "onnxruntime" and "no file for this model" in why
+    with pytest.raises(BackendUnavailable, match=r"backend litert: no TFLite file for "
+                                           r"posenet_mobilenet\.stride8"):
+        create_backend("litert", files, input_shapes={"image": (1, 257, 257, 3)})
+
+
+@pytest.mark.parametrize("name", ["movenet_lightning", "posenet_mobilenet"])
+def test_an_estimator_on_litert_finds_the_same_pose(name, model_dir, astronaut):
+    poses = {}
+    for backend in ("litert", "onnxruntime"):
+        est = create_estimator(name, backend=backend, model_dir=model_dir)
+        poses[backend] = est.estimate(astronaut)
+        assert est.backend_name == backend
+        est.close()
+    assert len(poses["litert"]) == len(poses["onnxruntime"]) > 0
+    for a, b in zip(poses["litert"], poses["onnxruntime"]):
+        assert np.abs(a.xy - b.xy).max() < 0.5  # pixels
+        assert np.abs(a.scores - b.scores).max() < 1e-3
