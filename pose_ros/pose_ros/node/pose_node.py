@@ -62,7 +62,10 @@ from pose_ros.node.frame_slot import LatestFrame
 from pose_ros.node.image_conversion import ImageError, compressed_to_rgb, image_to_rgb
 from pose_ros.node.parameters import BY_NAME, PARAMS, check, descriptor, estimator_options, ignored
 from pose_ros.node.qos import LATCHED, camera_qos
-from pose_ros.node.rclpy_features import CALLBACK_GETS_MESSAGE_INFO
+from pose_ros.node.rclpy_features import (
+    CALLBACK_GETS_MESSAGE_INFO,
+    refuse_unavailable_transitions,
+)
 from pose_ros.node.transport_losses import TransportLosses
 from pose_ros.output_sanity import sane_poses
 from pose_ros_msgs.msg import PersonArray, Skeleton
@@ -88,6 +91,7 @@ class PoseNode(LifecycleNode):
 
     def __init__(self) -> None:
         super().__init__(NODE_NAME)
+        refuse_unavailable_transitions(self)
         for p in PARAMS:
             self.declare_parameter(p.name, p.default, descriptor(p))
         self.values = self._parameter_values()
