@@ -34,15 +34,17 @@ _cache_lock = threading.Lock()
 
 def create_estimator(model: str = "movenet_lightning", backend: str = "auto",
                      model_dir: Path | str | None = None, threads: int = 0,
-                     precision: str = "fp16", **options: Any) -> PoseEstimator:
+                     precision: str = "fp16", engine_dir: Path | str | None = None,
+                     **options: Any) -> PoseEstimator:
     """An estimator for a registry model; ``options`` are its family's config fields
-    (e.g. ``output_stride=8`` for PoseNet, ``tracking="keypoint"`` for MultiPose)."""
+    (e.g. ``output_stride=8`` for PoseNet, ``tracking="keypoint"`` for MultiPose).
+    TensorRT engines are cached in ``engine_dir`` (default: <model_dir>/engines)."""
     check_options(model, options)
     spec = model_spec(model)
     cls, config_cls = FAMILIES[spec.family]
     directory = Path(model_dir) if model_dir else default_model_dir()
     make = backend_factory(backend, threads=threads, precision=precision,
-                           engine_dir=directory / "engines")
+                           engine_dir=Path(engine_dir) if engine_dir else directory / "engines")
     return cls(spec, directory, make, config_cls(**options))
 
 
