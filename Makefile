@@ -59,7 +59,7 @@ BUILD_INPUTS := $(wildcard pose_ros_msgs/msg/*.msg) pose_ros_msgs/CMakeLists.txt
 	$(wildcard pose_ros/launch/* pose_ros/config/*) $(addsuffix /package.xml,$(ROS_SRC))
 
 .PHONY: help setup build models test test-fast test-distro test-core-legacy demo bench \
-	bench-core bench-backends bench-depth docs-eval clean
+	bench-core bench-backends bench-depth docs-eval docs-posenet clean
 help:
 	@echo "make test   set up (venvs, colcon builds, models) and run the tests on: $(DISTROS)"
 	@echo "            (make test DISTROS=jazzy: one distro)"
@@ -71,6 +71,7 @@ help:
 	@echo "make bench-backends  ONNX Runtime against LiteRT per model (backend auto's CPU choice)"
 	@echo "make bench-depth  what depth (3D people) adds to a 640x480 frame, on against off"
 	@echo "make docs-eval  rewrite the accuracy table of docs/evaluation.md"
+	@echo "make docs-posenet  rewrite its PoseNet resolution table (a few minutes)"
 	@echo "make lint   ruff and mypy (pyproject.toml) over pose_ros/, bench/, tools/"
 	@echo "make clean  remove the workspaces (not the model cache)"
 
@@ -131,7 +132,7 @@ test-distro: models
 FAST_TESTS := $(addprefix pose_ros/test/,$(addsuffix .py,test_api test_backends \
 	test_cdr_image test_cdr_person_array test_decoders test_image_conversion \
 	test_node_threads test_output_sanity test_parameters test_rclpy_boundary test_readme \
-	test_temporal test_transforms))
+	test_temporal test_transforms test_engine_cache))
 
 test-fast: models
 	@rm -f $(WS)/pytest-fast.log
@@ -178,8 +179,26 @@ bench-depth: models
 
 # The accuracy table of docs/evaluation.md, from pose-ros eval on the shared COCO subset.
 docs-eval: models
-	$(RUN) pose-ros eval $(SHARED)/data/coco-mini-train --out $(ROOT)/out/eval
+	$(RUN) pose-ros eval $(SHARED)/data/coco-mini-train --time-at 640x480 --out $(ROOT)/out/eval
 	python3 tools/replace_block.py docs/evaluation.md eval-table < $(ROOT)/out/eval/eval.md
+
+# PoseNet's resolution tables of docs/evaluation.md, from which its default resolution
+# is chosen (issue 16): AP and time per input scale and output stride in the core (the
+# decoding thresholds set to the node's shipped values, node/parameters.py), then the
+# stride-16 rows through the real node, timed end to end at 640x480.
+POSENET_SCALES := 0.5,0.625,0.75,0.875,1.0
+POSENET_GRID := --set image_scale_factor=$(POSENET_SCALES) --set output_stride=8,16,32 \
+	--set root_score_threshold=0.25 --set min_pose_score=0.25
+docs-posenet: models
+	$(RUN) pose-ros eval $(SHARED)/data/coco-mini-train --model posenet_mobilenet \
+		$(POSENET_GRID) --time-at 640x480 --out $(ROOT)/out/eval-posenet
+	$(RUN) pose-ros eval $(SHARED)/data/coco-mini-train --model posenet_mobilenet \
+		--through-node --set image_scale_factor=$(POSENET_SCALES) --set output_stride=16 \
+		--time-at 640x480 --out $(ROOT)/out/eval-posenet-node
+	python3 tools/replace_block.py docs/evaluation.md posenet-resolution \
+		< $(ROOT)/out/eval-posenet/eval.md
+	python3 tools/replace_block.py docs/evaluation.md posenet-end-to-end \
+		< $(ROOT)/out/eval-posenet-node/eval.md
 
 # The real node end to end through DDS, with the performance targets (PASS/FAIL).
 # DOCS=1 also rewrites docs/performance.md's table with this run's, targets met or not.

@@ -60,7 +60,7 @@ def main() -> int:
         poses_pub = node.create_publisher(PersonArray, "poses", 10)
         # a subscriber, so that markers are built and published as they are for RViz
         node.create_subscription(MarkerArray, "markers", lambda _: None, 10)
-        people = People3D(node, MODEL, markers_pub, values)
+        people = People3D(node, MODEL, markers_pub, node.create_publisher)
         f = SIZE[0] / 2 / np.tan(np.radians(30))
         info = CameraInfo(width=SIZE[0], height=SIZE[1],
                           k=[f, 0.0, SIZE[0] / 2 - 0.5, 0.0, f, SIZE[1] / 2 - 0.5, 0.0, 0.0, 1.0])

@@ -15,6 +15,7 @@ threads use their own from :func:`create_estimator`.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -33,19 +34,27 @@ _cache_lock = threading.Lock()
 
 def create_estimator(model: str = "movenet_lightning", backend: str = "auto",
                      model_dir: Path | str | None = None, threads: int = 0,
-                     precision: str = "fp16", **options: Any) -> PoseEstimator:
+                     precision: str = "fp16", engine_dir: Path | str | None = None,
+                     **options: Any) -> PoseEstimator:
     """An estimator for a registry model; ``options`` are its family's config fields
-    (e.g. ``output_stride=8`` for PoseNet, ``tracking="keypoint"`` for MultiPose)."""
+    (e.g. ``output_stride=8`` for PoseNet, ``tracking="keypoint"`` for MultiPose).
+    TensorRT engines are cached in ``engine_dir`` (default: <model_dir>/engines)."""
+    check_options(model, options)
     spec = model_spec(model)
     cls, config_cls = FAMILIES[spec.family]
-    known = {f.name for f in fields(config_cls)}
-    unknown = set(options) - known
-    if unknown:
-        raise ValueError(f"{model} has no option(s) {sorted(unknown)}; it takes {sorted(known)}")
     directory = Path(model_dir) if model_dir else default_model_dir()
     make = backend_factory(backend, threads=threads, precision=precision,
-                           engine_dir=directory / "engines")
+                           engine_dir=Path(engine_dir) if engine_dir else directory / "engines")
     return cls(spec, directory, make, config_cls(**options))
+
+
+def check_options(model: str, names: Iterable[str]) -> None:
+    """Raise a one-line ValueError when ``model``'s family takes no option of one of
+    ``names`` (its config's fields), before any model is loaded."""
+    known = {f.name for f in fields(FAMILIES[model_spec(model).family][1])}
+    unknown = set(names) - known
+    if unknown:
+        raise ValueError(f"{model} has no option(s) {sorted(unknown)}; it takes {sorted(known)}")
 
 
 def cached_estimator(model: str, backend: str = "auto",

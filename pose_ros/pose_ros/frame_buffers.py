@@ -33,3 +33,15 @@ def reuse_frame_buffers() -> bool:
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
     return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(
         mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+
+
+def release_free_memory() -> bool:
+    """Give the heap's free memory back to the kernel now (the raised trim threshold
+    keeps it otherwise): after a model is freed, the process's RSS then falls. False
+    where the C library is not glibc."""
+    try:
+        malloc_trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return False
+    malloc_trim.argtypes = (ctypes.c_size_t,)
+    return bool(malloc_trim(0))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import re
+import threading
 from importlib.util import find_spec
 
 import numpy as np
@@ -11,6 +12,8 @@ import pytest
 
 from pose_ros.backends import choose_backend, create_backend
 from pose_ros.backends.onnxruntime_backend import OnnxRuntimeBackend
+from pose_ros.backends.tensorrt_backend import ShapeProfile
+from pose_ros.estimators import PoseNetConfig, PoseNetEstimator
 from pose_ros.model_files import require_inside
 from pose_ros.models.locate import ModelNotFoundError, model_files, onnx_model_path
 from pose_ros.models.registry import model_spec
@@ -114,3 +117,115 @@ def test_tensorrt_engine_matches_onnxruntime(model_dir, tmp_path, precision):
                            engine_dir=tmp_path, precision=precision)
     assert again.engine_path == engines[0]
     again.close()
+
+
+class CountingFactory:
+    """The real backend factory (ONNX Runtime), counting the backends it makes and
+    the thread that made each."""
+
+    def __init__(self, profiled: bool = False) -> None:
+        self.made: list[tuple[str, OnnxRuntimeBackend]] = []
+        self.profiled = profiled
+
+    def __call__(self, files, input_shapes):
+        backend = (ProfiledOnnxRuntime(files.onnx, input_shapes) if self.profiled
+                   else create_backend("onnxruntime", files, input_shapes=input_shapes,
+                                       threads=1))
+        self.made.append((threading.current_thread().name, backend))
+        return backend
+
+
+class ProfiledOnnxRuntime(OnnxRuntimeBackend):
+    """ONNX Runtime serving only the shapes it was made for, as a TensorRT engine of a
+    fixed profile does: the estimator's backend choice with TensorRT's rule, here."""
+
+    def __init__(self, onnx_path, input_shapes) -> None:
+        super().__init__(onnx_path, threads=1)
+        self.profile = ShapeProfile.fixed(input_shapes)
+
+    def serves(self, input_shapes) -> bool:
+        return self.profile.covers(input_shapes)
+
+
+def in_thread(name: str, work) -> None:
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as e:  # handed to the test's thread
+            errors.append(e)
+    thread = threading.Thread(target=run, name=name)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+
+
+@pytest.mark.parametrize("profiled", [False, True], ids=["any_shape", "fixed_profile"])
+def test_warm_up_and_inference_in_two_threads_share_one_backend(model_dir, astronaut, profiled):
+    """The warm-up's backend serves the frames of its size from another thread; before,
+    the cache key was made before the backend's kind was known, and a TensorRT engine
+    built by the warm-up was never found again (a second build, on the first frame)."""
+    factory = CountingFactory(profiled)
+    spec = model_spec("posenet_mobilenet")
+    estimator = PoseNetEstimator(spec, model_dir, factory, PoseNetConfig(output_stride=16))
+    frame = np.ascontiguousarray(astronaut[:480, :, :])  # 480 x 512: the warm-up's size
+    in_thread("warm_up", lambda: estimator.warm_up(width=512, height=480))
+    in_thread("inference", lambda: [estimator.estimate(frame, t) for t in (0.0, 0.1)])
+    assert [thread for thread, _ in factory.made] == ["warm_up"]
+    # another stride is another model file: one backend more, kept like the first
+    estimator.configure(output_stride=8)
+    in_thread("inference", lambda: [estimator.estimate(frame, t) for t in (0.2, 0.3)])
+    assert len(factory.made) == 2
+    # a size the first backend does not serve: a new one where engines are per profile
+    estimator.configure(output_stride=16)
+    in_thread("inference", lambda: estimator.estimate(astronaut, 0.4))
+    in_thread("inference", lambda: estimator.estimate(frame, 0.5))
+    assert len(factory.made) == (3 if profiled else 2)
+    estimator.close()
+
+
+def test_the_estimator_says_which_backend_auto_chose_and_why(model_dir):
+    """What the node logs at configure: the choice and its reason reach the estimator
+    (the rule itself: test_auto_says_what_it_chose_and_why, test_litert.py)."""
+    from pose_ros.api import create_estimator
+
+    estimator = create_estimator("movenet_lightning", backend="auto", model_dir=model_dir)
+    estimator.warm_up()
+    chosen = choose_backend("auto", model_files(model_spec("movenet_lightning"), model_dir))
+    assert (estimator.backend_name, estimator.backend_reason) == chosen
+    assert re.search(EXPECTED_WHY, estimator.backend_reason), estimator.backend_reason
+    estimator.close()
+
+
+def test_a_shape_profile_covers_its_range_only():
+    profile = ShapeProfile({"x": ((1, 8, 8, 3), (1, 16, 16, 3), (1, 32, 32, 3))})
+    assert profile.covers({"x": (1, 8, 32, 3)})
+    assert not profile.covers({"x": (1, 33, 16, 3)})
+    assert not profile.covers({"x": (1, 16, 16)})  # another rank
+    assert not profile.covers({"y": (1, 16, 16, 3)})  # another input
+
+
+@pytest.mark.skipif(EXPECTED_BACKEND != "tensorrt",
+                    reason=f"TensorRT cannot run here: {EXPECTED_WHY}")
+def test_tensorrt_warm_up_and_inference_in_two_threads_build_one_engine(model_dir, tmp_path,
+                                                                       astronaut):
+    """pycuda's context is current per thread: the backend pushes it around each call,
+    so the warm-up's engine runs the inference thread's frames, built once."""
+    from pose_ros.estimators import MoveNetConfig, MoveNetSinglePoseEstimator
+    from pose_ros.estimators.base import backend_factory
+
+    make, made = backend_factory("tensorrt", engine_dir=tmp_path), []
+
+    def counting(files, input_shapes):
+        made.append(threading.current_thread().name)
+        return make(files, input_shapes)
+    estimator = MoveNetSinglePoseEstimator(model_spec("movenet_lightning"), model_dir,
+                                           counting, MoveNetConfig())
+    in_thread("warm_up", estimator.warm_up)
+    poses: list = []
+    in_thread("inference", lambda: poses.extend(estimator.estimate(astronaut, 0.0)))
+    estimator.close()
+    assert made == ["warm_up"] and len(list(tmp_path.glob("*.engine"))) == 1
+    assert len(poses) == 1

@@ -29,7 +29,7 @@ def info(fx: float = 5.0) -> CameraInfo:
 
 @pytest.fixture
 def depth_input(ros):
-    return DepthInput(ros, camera_qos("reliable", 1))
+    return DepthInput(ros)
 
 
 def cause(depth_input: DepthInput, stamp_ns: int, tolerance_s: float) -> str:
@@ -67,3 +67,15 @@ def test_bad_input_is_ignored_not_fatal(depth_input):
     assert cause(depth_input, BASE_NS, 1.0) == "no_depth"
     depth_input._on_image(depth_bytes(BASE_NS))
     assert cause(depth_input, BASE_NS, 1.0) == "no_depth_camera_info"
+
+
+def test_subscribed_while_asked_and_nothing_kept_across(ros, depth_input):
+    depth_input.subscribe(camera_qos("reliable", 1))
+    assert ros.count_subscribers("/depth/image") == 1
+    assert ros.count_subscribers("/depth/camera_info") == 1
+    depth_input._on_info(info(), depth=True)
+    depth_input._on_image(depth_bytes(BASE_NS))
+    depth_input.pair(BASE_NS, 0.0)
+    depth_input.unsubscribe()  # deactivate
+    assert ros.count_subscribers("/depth/image") == 0
+    assert cause(depth_input, BASE_NS, 0.0) == "no_depth"  # the old images are gone

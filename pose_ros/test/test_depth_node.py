@@ -14,6 +14,7 @@ import subprocess
 import cv2
 import numpy as np
 import pytest
+from std_srvs.srv import SetBool
 from tf2_msgs.msg import TFMessage
 from visualization_msgs.msg import Marker, MarkerArray
 
@@ -106,6 +107,13 @@ def run(ros, model_dir, scene):
         spin_until(ros, lambda: len(got["people"]) >= FRAMES, 10)
         spin_until(ros, lambda: False, 1.5)  # a next diagnostics tick after the last frame
         paired = diagnostic_values(ros, "/d3")
+        # deactivated (the lifecycle's shorthand): the depth input unsubscribes too
+        enable = ros.create_client(SetBool, "/d3/enable")
+        answer = enable.call_async(SetBool.Request(data=False))
+        spin_until(ros, answer.done, 10)
+        assert answer.done() and answer.result().success, answer.result()
+        spin_until(ros, lambda: ros.count_subscribers("/d3/depth/image_raw") == 0, 10)
+        got["depth_subscribers_inactive"] = [ros.count_subscribers("/d3/depth/image_raw")]
     finally:
         for sub in subs:
             ros.destroy_subscription(sub)
@@ -113,6 +121,10 @@ def run(ros, model_dir, scene):
     assert "Traceback" not in out, out
     image_stamps = [DEFAULT_START_NS + i * 100_000_000 for i in range(FRAMES)]  # 10 Hz
     return got, unpaired, paired, image_stamps, out
+
+
+def test_no_depth_subscription_while_inactive(run):
+    assert run[0]["depth_subscribers_inactive"] == [0]
 
 
 def test_frames_without_depth_are_counted_and_still_served(run):

@@ -192,7 +192,8 @@ def test_readme_launch_serves_poses_takes_parameters_and_stops_on_ctrl_c(launche
     # a parameter that needs a restart is refused, with the reason
     refused = param("set", "model", "movenet_thunder")
     assert refused.stderr == ("Setting parameter failed: model cannot change while the node "
-                              "runs; restart it with the new value\n"), refused
+                              "is configured; restart it with the new value, or set it after "
+                              "a lifecycle cleanup\n"), refused
     assert param("get", "model").stdout == "String value is: movenet_lightning\n"
     # which models a parameter applies to, where a user looks it up
     assert "(models: posenet_mobilenet)" in param("describe", "nms_radius").stdout

@@ -10,7 +10,7 @@ from pose_ros.api import create_estimator
 from pose_ros.backends import BackendUnavailable, choose_backend, create_backend
 from pose_ros.backends.onnxruntime_backend import OnnxRuntimeBackend
 from pose_ros.models.converted import converted_entry
-from pose_ros.models.locate import model_files
+from pose_ros.models.locate import ModelNotFoundError, model_files
 from pose_ros.models.registry import model_names, model_spec
 
 pytest.importorskip("ai_edge_litert", reason="LiteRT is not installed here "
@@ -90,7 +90,7 @@ def test_without_a_tflite_file_auto_says_why_it_runs_onnxruntime(model_dir):
     forced = type(files)(files.onnx, None, {}, cpu_backend="litert")
     backend, why = choose_backend("auto", forced)
     if backend != "tensorrt":
-        assert backend == "onnxruntime" and "no file for this model" in why
+        assert backend == "onnxruntime" and "no file for this model here" in why
     with pytest.raises(BackendUnavailable, match=r"backend litert: no TFLite file for "
                                            r"posenet_mobilenet\.stride8"):
         create_backend("litert", files, input_shapes={"image": (1, 257, 257, 3)})
@@ -108,3 +108,18 @@ def test_an_estimator_on_litert_finds_the_same_pose(name, model_dir, astronaut):
     for a, b in zip(poses["litert"], poses["onnxruntime"]):
         assert np.abs(a.xy - b.xy).max() < 0.5  # pixels
         assert np.abs(a.scores - b.scores).max() < 1e-3
+
+
+def test_a_missing_tflite_file_falls_back_and_a_damaged_one_is_refused(model_dir, tmp_path):
+    spec = model_spec("movenet_lightning")
+    for name in ("converted.json", spec.onnx_filename()):  # a copy without the .tflite
+        (tmp_path / name).write_bytes((model_dir / name).read_bytes())
+    files = model_files(spec, tmp_path)
+    assert files.tflite is None
+    backend, why = choose_backend("auto", files)
+    if backend != "tensorrt":
+        assert backend == "onnxruntime" and "'pose-ros-models convert' makes them" in why
+    data = (model_dir / spec.tflite_filename()).read_bytes()
+    (tmp_path / spec.tflite_filename()).write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelNotFoundError, match=r"movenet_lightning\.tflite does not match"):
+        model_files(spec, tmp_path)

@@ -7,6 +7,7 @@ executor's diagnostics tick as fast as it can.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 
@@ -24,26 +25,32 @@ def test_diagnostics_survive_new_rejection_causes(ros, model_dir):
 
     node = PoseNode()
     node.get_logger().set_level(LoggingSeverity.ERROR)  # a warning per new cause would flood
-    stop, counted = threading.Event(), [0]
+    stop, ticking, counted = threading.Event(), threading.Event(), [0]
 
     def reject_new_causes() -> None:
-        while not stop.is_set():
-            node._reject(f"stress_{counted[0]}", "a new cause")
-            counted[0] += 1
+        # New causes only while a tick runs: unbounded, they made each tick slower than
+        # the last, and a loaded machine ran too few of them.
+        while not stop.is_set():  # a spin: waking from a wait takes longer than a tick
+            if ticking.is_set():
+                node._reject(f"stress_{counted[0]}", "a new cause")
+                counted[0] += 1
     worker = threading.Thread(target=reject_new_causes)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)  # hand the GIL over often, so that the threads interleave
     worker.start()
-    # Count the ticks during which the worker really added causes, rather than ticks in a
-    # fixed time: each tick grows with the causes, and a loaded machine runs few of them.
-    overlapped = 0
+    overlapped = 0  # ticks during which the worker really added causes
     try:
         deadline = time.monotonic() + STRESS_TIMEOUT_S
         while overlapped < OVERLAPPED_TICKS and time.monotonic() < deadline:
             before = counted[0]
+            ticking.set()
             node._publish_diagnostics()
+            ticking.clear()
             overlapped += counted[0] > before
     finally:
         stop.set()
         worker.join()
+        sys.setswitchinterval(interval)
         node.destroy_node()
     assert overlapped >= OVERLAPPED_TICKS, (overlapped, counted[0])
 

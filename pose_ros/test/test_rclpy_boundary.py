@@ -1,8 +1,9 @@
 """Which modules import rclpy, read from the source (ast), not from a running import.
 
 rclpy is imported by pose_ros.node and its modules, and by the ``pose-ros`` command
-line (pose_ros.cli, pose_ros.bag.cli), whose ``bag play`` and ``bag record`` import
-node.bag_play and node.bag_record when they run. Everything else, the inference core
+line (pose_ros.cli, pose_ros.bag.cli, pose_ros.evaluation.cli), whose ``bag play`` and
+``bag record`` import node.bag_play and node.bag_record when they run, and ``eval
+--through-node`` node.node_estimator. Everything else, the inference core
 above all, runs without ROS: a module outside that set that imports rclpy, itself or
 through a pose_ros module that does, fails here.
 """
@@ -13,7 +14,7 @@ import ast
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1] / "pose_ros"
-MAY_IMPORT_RCLPY = ("pose_ros.node", "pose_ros.cli", "pose_ros.bag.cli")
+MAY_IMPORT_RCLPY = ("pose_ros.node", "pose_ros.cli", "pose_ros.bag.cli", "pose_ros.evaluation.cli")
 
 
 def module_name(path: Path, root: Path) -> str:

@@ -35,7 +35,8 @@ def choose_backend(kind: str, files: ModelFiles | None = None) -> tuple[str, str
         if usable and files.tflite is not None:
             return "litert", f"no TensorRT ({why}); LiteRT measured fastest for this model on CPU"
         if usable:
-            litert_why = "LiteRT has no file for this model at this output stride"
+            litert_why = ("LiteRT has no file for this model here (PoseNet: stride 16 only; "
+                          "'pose-ros-models convert' makes them)")
         return "onnxruntime", f"no TensorRT ({why}); {litert_why}"
     return "onnxruntime", f"no TensorRT ({why}); ONNX Runtime measured fastest on CPU"
 
@@ -47,12 +48,13 @@ def create_backend(kind: str, files: ModelFiles, *, input_shapes: dict[str, tupl
     be fed (TensorRT builds its optimisation profile for them)."""
     name, why = choose_backend(kind, files)
     log.info("backend %s (%s) for %s", name, why, files.onnx.name)
+    backend: Backend
     if name == "tensorrt":
         from pose_ros.backends.tensorrt_backend import ShapeProfile, TensorRTBackend
 
-        return TensorRTBackend(files.onnx, engine_dir or files.onnx.parent / "engines",
-                               ShapeProfile.fixed(input_shapes), precision=precision)
-    if name == "litert":
+        backend = TensorRTBackend(files.onnx, engine_dir or files.onnx.parent / "engines",
+                                  ShapeProfile.fixed(input_shapes), precision=precision)
+    elif name == "litert":
         from pose_ros.backends.litert_backend import LiteRTBackend, litert_available
 
         usable, litert_why = litert_available()
@@ -62,10 +64,13 @@ def create_backend(kind: str, files: ModelFiles, *, input_shapes: dict[str, tupl
             raise BackendUnavailable(f"backend litert: no TFLite file for {files.onnx.stem} "
                                      "(LiteRT runs MoveNet Lightning, Thunder and PoseNet at "
                                      "stride 16)")
-        return LiteRTBackend(files.tflite, files.tflite_outputs, threads=threads)
-    from pose_ros.backends.onnxruntime_backend import OnnxRuntimeBackend
+        backend = LiteRTBackend(files.tflite, files.tflite_outputs, threads=threads)
+    else:
+        from pose_ros.backends.onnxruntime_backend import OnnxRuntimeBackend
 
-    return OnnxRuntimeBackend(files.onnx, threads=threads)
+        backend = OnnxRuntimeBackend(files.onnx, threads=threads)
+    backend.reason = why
+    return backend
 
 
 __all__ = ["BACKENDS", "Backend", "BackendUnavailable", "ModelFiles", "TensorInfo",

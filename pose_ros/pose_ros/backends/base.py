@@ -39,6 +39,7 @@ class Backend(abc.ABC):
     """
 
     name: str = "backend"
+    reason: str = ""  # why it was chosen (create_backend says so for backend auto)
     _inputs: list[TensorInfo]
     _outputs: list[TensorInfo]
 
@@ -49,6 +50,12 @@ class Backend(abc.ABC):
     @property
     def outputs(self) -> list[TensorInfo]:
         return self._outputs
+
+    def serves(self, input_shapes: dict[str, tuple[int, ...]]) -> bool:
+        """Whether inputs of these shapes run here, or need another backend. Most
+        take every shape the model does (a wrong one fails in ``run``, with the
+        runtime's reason); a TensorRT engine serves its profile's shapes only."""
+        return True
 
     @abc.abstractmethod
     def run(self, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -4,7 +4,8 @@ Written against NVIDIA's TensorRT Python API, versions 10 (JetPack 6) and 11:
 - engines are built with explicit shapes and one optimisation profile covering
   the input sizes the estimator will feed, with a timing cache beside the engine;
 - an engine is cached under a key of the ONNX model's hash, TensorRT version,
-  GPU name, precision and shape profile, and loaded instead of rebuilt;
+  GPU name, precision and shape profile, and loaded instead of rebuilt when its
+  SHA-256 sidecar matches (``engine_cache``);
 - inference uses named I/O tensors (``set_input_shape``, ``set_tensor_address``,
   ``execute_async_v3``) on a CUDA stream with page-locked host buffers;
 - FP16: TensorRT 10 takes the FP16 builder flag; TensorRT 11 dropped it for
@@ -24,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from pose_ros.backends.base import Backend, TensorInfo
-from pose_ros.model_files import require_inside
+from pose_ros.backends.engine_cache import load_engine, store_engine, writable_engine_dir
 from pose_ros.progress import say
 
 PRECISIONS = ("fp32", "fp16")
@@ -39,6 +40,14 @@ class ShapeProfile:
     @classmethod
     def fixed(cls, shapes: dict[str, tuple[int, ...]]) -> ShapeProfile:
         return cls({name: (tuple(s), tuple(s), tuple(s)) for name, s in shapes.items()})
+
+    def covers(self, shapes: dict[str, tuple[int, ...]]) -> bool:
+        """Whether an engine of this profile runs inputs of these shapes."""
+        return shapes.keys() == self.shapes.keys() and all(
+            len(shape) == len(self.shapes[name][0]) and all(
+                lo <= n <= hi for lo, n, hi in zip(self.shapes[name][0], shape,
+                                                   self.shapes[name][2]))
+            for name, shape in shapes.items())
 
     def key(self) -> str:
         return json.dumps({k: [list(x) for x in v] for k, v in sorted(self.shapes.items())})
@@ -148,21 +157,26 @@ class TensorRTBackend(Backend):
         from pose_ros.backends.cuda_buffers import CudaContext
 
         trt, _ = _trt()
+        self.profile = profile
         self._cuda = CudaContext(device)
+        with self._cuda.current():
+            self._load(trt, onnx_path, engine_dir, profile, precision)
+
+    def _load(self, trt: Any, onnx_path: Path, engine_dir: Path, profile: ShapeProfile,
+              precision: str) -> None:
         onnx_bytes = onnx_path.read_bytes()
         key = engine_key(onnx_bytes, precision, profile, self._cuda.device_name)
-        engine_dir.mkdir(parents=True, exist_ok=True)
+        engine_dir = writable_engine_dir(engine_dir)  # now, not after a build of minutes
         self.engine_path = engine_dir / f"{onnx_path.stem}.{precision}.{key}.engine"
-        if self.engine_path.exists():
-            require_inside(self.engine_path, engine_dir)  # an engine is code: no links out
+        serialized = load_engine(self.engine_path, engine_dir)
+        if serialized is not None:
             say(f"loading cached TensorRT engine {self.engine_path}")
-            serialized = self.engine_path.read_bytes()
         else:
             say(f"building a TensorRT {precision} engine for {onnx_path.name} "
                 f"(minutes on a Jetson, once; cached as {self.engine_path.name})")
             serialized = build_engine(onnx_bytes, precision, profile,
                                       engine_dir / f"{onnx_path.stem}.timing.cache")
-            self.engine_path.write_bytes(serialized)
+            store_engine(self.engine_path, serialized)
         self._runtime = trt.Runtime(trt.Logger(trt.Logger.WARNING))
         self._engine = self._runtime.deserialize_cuda_engine(serialized)
         self._context = self._engine.create_execution_context()
@@ -174,7 +188,16 @@ class TensorRTBackend(Backend):
             is_input = self._engine.get_tensor_mode(name) == trt.TensorIOMode.INPUT
             (self._inputs if is_input else self._outputs).append(info)
 
+    def serves(self, input_shapes: dict[str, tuple[int, ...]]) -> bool:
+        return self.profile.covers(input_shapes)
+
     def run(self, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        # the context is made current for each call: whichever thread calls, the
+        # engine runs in the context that holds it (pycuda's is per thread)
+        with self._cuda.current():
+            return self._run(feeds)
+
+    def _run(self, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         for info in self._inputs:
             array = feeds[info.name]
             self._context.set_input_shape(info.name, array.shape)
@@ -196,6 +219,7 @@ class TensorRTBackend(Backend):
         return {name: host.copy() for name, host in results.items()}
 
     def close(self) -> None:
-        self._context = None
-        self._engine = None
+        with self._cuda.current():  # the engine's GPU memory is freed in its context
+            self._context = None
+            self._engine = None
         self._cuda.close()

@@ -65,8 +65,11 @@ class PoseEstimator(abc.ABC):
         self.spec = spec
         self.model_dir = Path(model_dir)
         self._make_backend = make_backend
-        self._backends: dict[tuple, Backend] = {}
+        # per output stride, the backends made so far (one, unless shapes change
+        # beyond what a TensorRT engine's profile serves)
+        self._backends: dict[int | None, list[Backend]] = {}
         self.backend_name = ""
+        self.backend_reason = ""  # why that backend (backend auto chooses)
         #: how often the stamps broke off and temporal state was forgotten (diagnostics)
         self.temporal_resets = 0
         self._last_stamp: float | None = None
@@ -123,28 +126,33 @@ class PoseEstimator(abc.ABC):
         self._last_stamp = timestamp
 
     def warm_up(self, width: int = 640, height: int = 480) -> None:
-        """Load the backend and run it once, so the first real frame is not the slow one."""
+        """Load the backend and run it once, so the first real frame is not the slow one.
+        Frames of this size then use that backend, whichever thread runs them (a node
+        warms up on its inference thread all the same: pose_ros.node.pose_node)."""
         self.estimate(np.zeros((height, width, 3), np.uint8))
         self.reset()
 
     def close(self) -> None:
-        for backend in self._backends.values():
-            backend.close()
+        for made in self._backends.values():
+            for backend in made:
+                backend.close()
         self._backends.clear()
 
     def _backend(self, input_shape: tuple[int, ...], output_stride: int | None = None) -> Backend:
-        """The backend for this input shape (and stride): ONNX Runtime serves any
-        shape with one session; TensorRT engines are built per shape."""
-        key = (output_stride, input_shape if self._shape_specific() else None)
-        if key not in self._backends:
-            files = model_files(self.spec, self.model_dir, output_stride)
-            backend = self._make_backend(files, {self.spec.input.name: input_shape})
-            self.backend_name = backend.name
-            self._backends[key] = backend
-        return self._backends[key]
-
-    def _shape_specific(self) -> bool:
-        return self.backend_name == "tensorrt"
+        """The backend for this input shape and stride: the one made for the stride
+        that serves the shape (one ONNX Runtime session serves any; a TensorRT engine,
+        the shapes of its profile), else a new one. Each backend says what it serves,
+        so no cache key has to guess it before the backend exists."""
+        shapes = {self.spec.input.name: tuple(input_shape)}
+        made = self._backends.setdefault(output_stride, [])
+        for backend in made:
+            if backend.serves(shapes):
+                return backend
+        backend = self._make_backend(model_files(self.spec, self.model_dir, output_stride),
+                                     shapes)
+        self.backend_name, self.backend_reason = backend.name, backend.reason
+        made.append(backend)
+        return backend
 
     @staticmethod
     def _to_image(poses: list[Pose], transform: ImageToInput) -> list[Pose]:

@@ -23,7 +23,9 @@ DECODINGS = ("single", "multi")
 @dataclass(frozen=True)
 class PoseNetConfig:
     output_stride: int = 16
-    image_scale_factor: float = 0.5
+    #: the best AP that still runs at 30 Hz on 2 CPU cores (docs/evaluation.md's PoseNet
+    #: table); posenet 1.x's own default, 0.5, sees half the AP
+    image_scale_factor: float = 0.875
     flip_horizontal: bool = False
     decoding: str = "multi"
     max_pose_detections: int = 5

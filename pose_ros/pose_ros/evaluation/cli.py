@@ -1,9 +1,11 @@
-"""``pose-ros eval DATASET``: COCO keypoint AP of one or more models."""
+"""``pose-ros eval DATASET``: COCO keypoint AP of one or more models, over a grid of
+options."""
 
 from __future__ import annotations
 
 import argparse
 import ast
+import itertools
 from pathlib import Path
 
 from pose_ros.models.registry import model_names
@@ -14,39 +16,86 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="COCO-format folder: images/ and person_keypoints.json")
     parser.add_argument("--model", dest="models", action="append", choices=model_names(),
                         help="model to evaluate (repeatable; default: all)")
-    parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
-                        help="estimator option for every model evaluated, e.g. output_stride=8")
+    parser.add_argument("--set", "--option", dest="sets", action="append", default=[],
+                        metavar="NAME=V1,V2,...",
+                        help="estimator option and its values, e.g. output_stride=8,16 "
+                             "(repeatable: every model runs every combination)")
     parser.add_argument("--backend", default="onnxruntime")
     parser.add_argument("--model-dir", type=Path, help="default: $POSE_ROS_MODEL_DIR or the cache")
     parser.add_argument("--out", type=Path, default=Path("eval"),
                         help="folder for eval.json, eval.md and worst-case images")
     parser.add_argument("--worst", type=int, default=0, metavar="N",
-                        help="write annotated images of the N worst images per model")
+                        help="write annotated images of the N worst images per run")
+    parser.add_argument("--time-at", type=parse_size, metavar="WxH",
+                        help="also time each image resized to this size, e.g. 640x480")
+    parser.add_argument("--through-node", action="store_true",
+                        help="run a pose_node process (shipped parameters file, --set "
+                             "for its parameters) instead of the inference core")
     parser.set_defaults(func=cmd_eval)
 
 
-def parse_option(text: str) -> tuple[str, object]:
-    name, sep, value = text.partition("=")
-    if not sep or not name:
-        raise ValueError(f"option {text!r}: write NAME=VALUE")
+def parse_size(text: str) -> tuple[int, int]:
+    width, sep, height = text.partition("x")
+    if not (sep and width.isdigit() and height.isdigit() and int(width) and int(height)):
+        raise argparse.ArgumentTypeError(f"{text!r}: write WIDTHxHEIGHT, e.g. 640x480")
+    return int(width), int(height)
+
+
+def parse_set(text: str) -> tuple[str, list[object]]:
+    """``NAME=V1,V2,...`` -> (NAME, [V1, V2, ...]), each value a Python literal or a word."""
+    name, sep, values = text.partition("=")
+    if not sep or not name or not values:
+        raise ValueError(f"--set {text!r}: write NAME=V1,V2,... (e.g. output_stride=8,16)")
+    return name, [_value(v.strip()) for v in values.split(",")]
+
+
+def _value(text: str) -> object:
     try:
-        return name, ast.literal_eval(value)
+        return ast.literal_eval(text)
     except (ValueError, SyntaxError):
-        return name, value  # a bare word: a string option such as decoding=single
+        return text  # a bare word: a string option such as decoding=single
+
+
+def expand_grid(sets: list[tuple[str, list[object]]]) -> list[dict[str, object]]:
+    """Every combination of the values of ``sets``, the first option varying slowest;
+    no sets: one run on the defaults."""
+    names = [name for name, _ in sets]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ValueError(f"--set {', '.join(twice)} given more than once: list all its "
+                         "values in one --set NAME=V1,V2,...")
+    return [dict(zip(names, combination))
+            for combination in itertools.product(*(values for _, values in sets))]
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from pose_ros.evaluation.coco_eval import evaluate, load_truth, markdown_table, write_report
+    from pose_ros.evaluation.coco_eval import (
+        core_estimators,
+        evaluate,
+        load_truth,
+        markdown_table,
+        write_report,
+    )
     from pose_ros.evaluation.worst_cases import write_worst_cases
 
-    options = dict(parse_option(o) for o in args.option)
-    results = []
+    if args.through_node:  # rclpy, only when asked: the core evaluation runs without ROS
+        from pose_ros.node.node_estimator import check_node_options, node_estimators
+        check, make = check_node_options, node_estimators(args.backend, args.model_dir)
+    else:
+        from pose_ros.api import check_options
+        check, make = check_options, core_estimators(args.backend, args.model_dir)
+    models = args.models or model_names()
+    grid = expand_grid([parse_set(s) for s in args.sets])
+    for model in models:  # before any model runs, not minutes into the grid
+        check(model, grid[0])
     truth = load_truth(args.dataset)
-    for model in args.models or model_names():
-        result, poses = evaluate(args.dataset, truth, model, args.backend, args.model_dir,
-                                 args.worst, **options)
+    results = []
+    for model, options in itertools.product(models, grid):
+        result, poses = evaluate(args.dataset, truth, model, options, make, args.worst,
+                                 args.time_at)
         if args.worst:
-            write_worst_cases(args.dataset, truth, result, poses, args.out / "worst" / model)
+            folder = "_".join([model, *(f"{k}={v}" for k, v in options.items())])
+            write_worst_cases(args.dataset, truth, result, poses, args.out / "worst" / folder)
         results.append(result)
     json_path, md_path = write_report(results, args.out)
     print(markdown_table(results))

@@ -14,14 +14,15 @@ from pose_ros.models.registry import ModelSpec
 
 def model_files(spec: ModelSpec, model_dir: Path, output_stride: int | None = None) -> ModelFiles:
     """Every verified file of ``spec`` (at ``output_stride``) that a backend may load.
-    The TFLite file is None where the conversion (or an archive from an older
-    version) did not make one: ONNX Runtime then serves."""
+    The ONNX file must be there (every backend can run it); the TFLite file is None
+    where there is none (not made by an older version, or not copied): ONNX Runtime
+    then serves. A TFLite file that is there is verified like the ONNX one."""
     tflite_name = spec.tflite_filename(output_stride)
     entry = converted_entry(Path(model_dir), spec.name) or {}
-    recorded = tflite_name is not None and tflite_name in entry.get("files", {})
+    present = tflite_name is not None and (Path(model_dir) / tflite_name).exists()
     return ModelFiles(
         onnx=onnx_model_path(spec, model_dir, output_stride),
-        tflite=_verified(spec, Path(model_dir), tflite_name) if recorded and tflite_name else None,
+        tflite=_verified(spec, Path(model_dir), tflite_name) if present and tflite_name else None,
         tflite_outputs=dict(entry.get("tflite_outputs", {})), cpu_backend=spec.cpu_backend)
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from rclpy.node import Node
 from rclpy.qos import QoSProfile
+from rclpy.subscription import Subscription
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
 
@@ -45,20 +46,34 @@ def stamp_ns(header: Header) -> int:
 
 
 class DepthInput:
-    """Subscribes to ``depth/image``, ``depth/camera_info`` and ``camera_info``."""
+    """While subscribed: ``depth/image``, ``depth/camera_info`` and ``camera_info``."""
 
-    def __init__(self, node: Node, image_qos: QoSProfile) -> None:
+    def __init__(self, node: Node) -> None:
         self._node = node
         self._lock = threading.Lock()
         self._images: deque[RawImage] = deque(maxlen=KEEP)
         self._depth_k: Intrinsics | None = None
         self._colour_k: Intrinsics | None = None
-        node.create_subscription(Image, "depth/image", self._on_image, image_qos, raw=True)
+        self._subscriptions: list[Subscription] = []
+
+    def subscribe(self, image_qos: QoSProfile) -> None:
         info_qos = camera_qos("best_effort", 1)
-        node.create_subscription(CameraInfo, "depth/camera_info",
-                                 lambda msg: self._on_info(msg, depth=True), info_qos)
-        node.create_subscription(CameraInfo, "camera_info",
-                                 lambda msg: self._on_info(msg, depth=False), info_qos)
+        self._subscriptions = [
+            self._node.create_subscription(Image, "depth/image", self._on_image, image_qos,
+                                           raw=True),
+            self._node.create_subscription(CameraInfo, "depth/camera_info",
+                                           lambda msg: self._on_info(msg, depth=True), info_qos),
+            self._node.create_subscription(CameraInfo, "camera_info",
+                                           lambda msg: self._on_info(msg, depth=False), info_qos)]
+
+    def unsubscribe(self) -> None:
+        """Unsubscribed, and the depth images kept so far dropped: a frame after the
+        next subscribe never pairs with one from before."""
+        for subscription in self._subscriptions:
+            self._node.destroy_subscription(subscription)
+        self._subscriptions = []
+        with self._lock:
+            self._images.clear()
 
     def _on_image(self, data: bytes) -> None:
         try:

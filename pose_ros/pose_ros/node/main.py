@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
 
         from pose_ros.frame_buffers import reuse_frame_buffers
         from pose_ros.models.locate import ModelNotFoundError
-        from pose_ros.node.pose_node import PoseNode
+        from pose_ros.node.pose_node import PoseNode, StartFailed
     except KeyboardInterrupt:
         return 0
 
@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         executor.spin()
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
-    except (ModelNotFoundError, ParameterException, ValueError) as e:
+    except (ModelNotFoundError, ParameterException, ValueError, StartFailed) as e:
         # a configuration problem: one clear line, not a traceback
         print(f"pose_node: error: {e}", file=sys.stderr)
         return 1

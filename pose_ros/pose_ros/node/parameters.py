@@ -2,7 +2,8 @@
 
 ``runtime`` parameters change while the node runs (applied to the next frame);
 the others need a new model or subscription and are refused at run time with
-the reason (restart the node with the new value).
+the reason (restart the node with the new value, or set it while the node is
+unconfigured: after ``ros2 lifecycle set <node> cleanup``).
 
 A parameter named like a field of a model family's config (``pose_ros.estimators``)
 is that option, passed to the estimators of the families that take it; the others
@@ -50,10 +51,12 @@ PARAMS = (
           "backend measured fastest for the model)",
           BACKENDS),
     Param("model_dir", "", "model directory (empty: $POSE_ROS_MODEL_DIR or the XDG cache)"),
+    Param("engine_dir", "", "TensorRT engine cache, written to (empty: <model_dir>/engines)"),
     Param("threads", 0, "ONNX Runtime threads (0: one per core)", low=0, high=64, step=1),
     Param("decoding", "multi", "PoseNet decoding", DECODINGS, runtime=True),
     Param("output_stride", 16, "PoseNet output stride", (8, 16, 32), runtime=True),
-    Param("image_scale_factor", 0.5, "PoseNet input scale", low=0.2, high=1.0, runtime=True),
+    Param("image_scale_factor", 0.875, "PoseNet input scale (docs/evaluation.md: AP and cost "
+          "per scale)", low=0.2, high=1.0, runtime=True),
     Param("flip_horizontal", False, "mirror the image before inference (mirrored cameras)",
           runtime=True),
     Param("max_pose_detections", 5, "most people per frame (PoseNet multi-pose)", low=1,
@@ -99,6 +102,8 @@ PARAMS = (
     Param("qos_depth", 1, "camera subscription queue depth", low=1, high=100, step=1),
     Param("max_image_pixels", 4096 * 4096, "larger images are refused", low=1,
           high=100_000_000, step=1),
+    Param("autostart", True, "configure and activate at start; false: stay unconfigured "
+          "until a lifecycle manager (or ros2 lifecycle set) configures it"),
 )
 BY_NAME = {p.name: p for p in PARAMS}
 # the node's own parameters that only the depth input (depth:=true) reads
@@ -110,7 +115,7 @@ def descriptor(p: Param) -> ParameterDescriptor:
     d = ParameterDescriptor(name=p.name, read_only=False)
     models = _models(p.name)
     d.description = (p.description + ("" if models == "all" else f" (models: {models})")
-                     + ("" if p.runtime else " (restart to change)"))
+                     + ("" if p.runtime else " (restart or cleanup to change)"))
     if p.choices:
         d.additional_constraints = "one of " + ", ".join(map(str, p.choices))
     if p.low is None or p.high is None:  # Param's ranges have both ends or neither
@@ -127,12 +132,14 @@ def descriptor(p: Param) -> ParameterDescriptor:
 
 
 def check(name: str, value: object, running: bool) -> str | None:
-    """Why ``value`` is refused for ``name``, or None when it is acceptable."""
+    """Why ``value`` is refused for ``name``, or None when it is acceptable;
+    ``running``: the node is configured (its model loaded)."""
     p = BY_NAME.get(name)
     if p is None:
         return None  # not ours (e.g. use_sim_time)
     if running and not p.runtime:
-        return f"{name} cannot change while the node runs; restart it with the new value"
+        return (f"{name} cannot change while the node is configured; restart it with the "
+                f"new value, or set it after a lifecycle cleanup")
     if isinstance(p.default, bool) != isinstance(value, bool):
         return f"{name} must be a {type(p.default).__name__}"
     if isinstance(value, float) and not math.isfinite(value):
@@ -198,7 +205,8 @@ def _models(name: str) -> str:
 def yaml_text() -> str:
     """config/pose_ros.yaml: every parameter at its default, described in a comment."""
     lines = ["# pose_ros parameters, with their defaults. Run-time parameters (marked *) can be",
-             "# changed while the node runs (ros2 param set); the others need a restart.",
+             "# changed while the node runs (ros2 param set); the others need a restart",
+             "# (or a lifecycle cleanup, then configure).",
              "# Generated from pose_ros/node/parameters.py: "
              "python -m pose_ros.node.parameters --yaml",
              "pose_estimator:", "  ros__parameters:"]
@@ -218,7 +226,8 @@ def markdown_text() -> str:
              "Generated from `pose_ros/node/parameters.py` by "
              "`python -m pose_ros.node.parameters --markdown`; do not edit by hand.",
              "Run time: yes means `ros2 param set` applies it to the next frame; the others",
-             "need a restart. A parameter that does nothing for the running model is refused",
+             "need a restart, or a lifecycle cleanup then configure. A parameter that does",
+             "nothing for the running model is refused",
              "at run time and warned about at start-up, with the reason.", "",
              "| parameter | default | run time | allowed | models | description |",
              "|---|---|---|---|---|---|"]

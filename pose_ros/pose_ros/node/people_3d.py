@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, TypeVar
 
 from geometry_msgs.msg import Quaternion, Transform, TransformStamped, Vector3
 from rclpy.node import Node
@@ -26,7 +26,6 @@ from pose_ros.depth.lift import DepthOptions, Person3D, lift_poses
 from pose_ros.node.cdr_person_3d_array import person_3d_array_cdr
 from pose_ros.node.depth_input import LOG_EVERY_S, DepthInput, stamp_ns
 from pose_ros.node.messages import person_markers
-from pose_ros.node.qos import camera_qos
 from pose_ros.types import Pose
 from pose_ros_msgs.msg import Person3DArray
 
@@ -34,22 +33,34 @@ MARKER_SIZE_M = 0.05  # keypoint spheres; bones half as wide
 TF_QOS = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE)  # tf2_ros's broadcaster
 
 
-class People3D:
-    """The depth input and the 3D publishers of one node; ``outgoing`` runs on the
-    inference thread, ``diagnostics`` on the executor's."""
+P = TypeVar("P", bound=Publisher)  # a lifecycle node's publishers are LifecyclePublisher
 
-    def __init__(self, node: Node, model: str, markers_pub: Publisher,
-                 values: Mapping[str, Any]) -> None:
+
+class People3D(Generic[P]):
+    """The depth input and the 3D publishers of one node; ``outgoing`` runs on the
+    inference thread, ``diagnostics`` on the executor's. ``make_publisher`` is the
+    node's (a lifecycle node's managed publishers); ``publishers`` are what it made."""
+
+    def __init__(self, node: Node, model: str, markers_pub: P,
+                 make_publisher: Callable[..., P]) -> None:
         self._node, self.model, self.markers_pub = node, model, markers_pub
-        self.input = DepthInput(node, camera_qos(values["qos_reliability"], values["qos_depth"]))
-        self.people_pub = node.create_publisher(Person3DArray, "poses_3d", 10)
-        self.tf_pub = node.create_publisher(TFMessage, "/tf", TF_QOS)
+        self.input = DepthInput(node)
+        self.people_pub = make_publisher(Person3DArray, "poses_3d", 10)
+        self.tf_pub = make_publisher(TFMessage, "/tf", TF_QOS)
+        self.publishers = [self.people_pub, self.tf_pub]
         self._lock = threading.Lock()
         self.paired = 0
         self.unpaired: Counter[str] = Counter()
 
+    def subscribe(self, image_qos: QoSProfile) -> None:
+        """The depth image with the colour image's QoS; the camera_infos."""
+        self.input.subscribe(image_qos)
+
+    def unsubscribe(self) -> None:
+        self.input.unsubscribe()
+
     def outgoing(self, header: Header, poses: list[Pose], width: int, height: int,
-                 values: Mapping[str, Any]) -> list[tuple[Publisher, Any]]:
+                 values: Mapping[str, Any]) -> list[tuple[P, Any]]:
         """The 3D messages of a colour frame (``header``, ``width`` x ``height``) and
         where they go; none when it has no depth."""
         try:
@@ -71,7 +82,7 @@ class People3D:
                                min_keypoint_score=values["min_keypoint_score"])
         people = lift_poses(poses, depth, paired.depth_k, colour_k, options)
         frame = Header(stamp=header.stamp, frame_id=raw.header.frame_id)
-        out: list[tuple[Publisher, Any]] = [(self.people_pub, person_3d_array_cdr(
+        out: list[tuple[P, Any]] = [(self.people_pub, person_3d_array_cdr(
             frame, raw.header.stamp, self.model, poses, people))]
         if values["publish_markers"] and self.markers_pub.get_subscription_count():
             out.append((self.markers_pub, marker_array_3d(frame, poses, people)))

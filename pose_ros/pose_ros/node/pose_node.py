@@ -3,24 +3,41 @@
 Thin over the inference core: the subscription drops each frame into a one-frame
 mailbox; an inference thread takes the newest, runs the estimator and publishes.
 
-Two threads: the executor's (callbacks, timers, services) and the inference thread.
-Everything both touch goes through ``self._lock``: the executor only queues work for
-the inference thread (parameter changes, a reset) and reads snapshots of its counters.
+A managed (lifecycle) node: ``configure`` checks the parameters and loads and warms
+up the model, ``activate`` subscribes to the camera and opens the outputs,
+``deactivate`` unsubscribes (the model stays loaded), ``cleanup`` frees the model,
+``shutdown`` works from every state. A transition that fails returns FAILURE with
+one line in the log saying why. ``autostart`` (the default) configures and
+activates at start, as an unmanaged node would run.
+
+Two threads: the executor's (callbacks, timers, services, transitions) and the
+inference thread, which lives from configure to cleanup: it makes, warms up, runs
+and closes the estimator, so a backend is only ever used in the thread that made it
+(a CUDA context is current per thread). Everything both touch goes through
+``self._lock``: the executor only queues work for the inference thread (parameter
+changes, a reset) and reads snapshots of its counters.
 """
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from rcl_interfaces.msg import SetParametersResult
-from rclpy.node import Node
+from rclpy.lifecycle import (
+    LifecycleNode,
+    LifecyclePublisher,
+    LifecycleState,
+    TransitionCallbackReturn,
+)
 from rclpy.parameter import Parameter
 from rclpy.subscription import Subscription
 from sensor_msgs.msg import CameraInfo, CompressedImage, Image
@@ -31,6 +48,7 @@ from visualization_msgs.msg import MarkerArray
 from pose_ros.api import create_estimator
 from pose_ros.drawing import draw
 from pose_ros.estimators.base import InvalidModelOutput, PoseEstimator
+from pose_ros.frame_buffers import release_free_memory
 from pose_ros.models.registry import default_model_dir, model_spec
 from pose_ros.node import messages
 from pose_ros.node.cdr_image import (
@@ -45,59 +63,53 @@ from pose_ros.node.image_conversion import ImageError, compressed_to_rgb, image_
 from pose_ros.node.parameters import BY_NAME, PARAMS, check, descriptor, estimator_options, ignored
 from pose_ros.node.people_3d import People3D
 from pose_ros.node.qos import LATCHED, camera_qos
-from pose_ros.node.rclpy_features import CALLBACK_GETS_MESSAGE_INFO
+from pose_ros.node.rclpy_features import (
+    CALLBACK_GETS_MESSAGE_INFO,
+    refuse_unavailable_transitions,
+)
 from pose_ros.node.transport_losses import TransportLosses
 from pose_ros.output_sanity import sane_poses
 from pose_ros_msgs.msg import PersonArray, Skeleton
 
 NODE_NAME = "pose_estimator"
 LOG_EVERY_S = 5.0
+WORKER_STOP_S = 10.0  # a frame takes well under a second; longer is a hang
 STAGES = ("convert", "preprocess", "inference", "decode", "build", "publish")
 
 
-class PoseNode(Node):
-    # what destroy_node releases, unset until made: a bad parameter or a signal can stop
-    # a node still starting, and rclpy's shutdown destroys it all the same
-    estimator: PoseEstimator  # no class default: destroy_node looks it up with getattr
+class StartFailed(RuntimeError):
+    """autostart's configure or activate failed (the reason is in the log and here)."""
+
+
+class PoseNode(LifecycleNode):
+    # made at configure, used and closed by the inference thread, gone after cleanup
+    estimator: PoseEstimator | None = None
     _worker: threading.Thread | None = None
+    # made with the model, at configure: a node that advertises poses can serve them
+    poses_pub: LifecyclePublisher
+    markers_pub: LifecyclePublisher
+    debug_pub: LifecyclePublisher
+    # depth:=true: the 3D people (node/people_3d.py), made at configure
+    people_3d: People3D[LifecyclePublisher] | None = None
 
     def __init__(self) -> None:
         super().__init__(NODE_NAME)
+        refuse_unavailable_transitions(self)
         for p in PARAMS:
             self.declare_parameter(p.name, p.default, descriptor(p))
-        self.values = {p.name: self.get_parameter(p.name).value for p in PARAMS}
-        for name, value in self.values.items():
-            reason = check(name, value, running=False)
-            if reason:
-                raise ValueError(f"parameter {reason}")
-        self.spec = model_spec(self.values["model"])
-        model_dir = (Path(self.values["model_dir"]) if self.values["model_dir"]
-                     else default_model_dir())
-        for name, reason in ignored(self.spec.name, self.values).items():
-            if self.values[name] != BY_NAME[name].default:  # set on purpose, to no effect
-                self.get_logger().warning(f"{name}={self.values[name]!r} does nothing: {reason}")
-        options = estimator_options(self.spec.family, self.values)
-        self.estimator = create_estimator(self.spec.name, backend=self.values["backend"],
-                                          model_dir=model_dir, threads=self.values["threads"],
-                                          **options)
-        self.estimator.check_model()  # a missing or modified model fails now, not at frame 1
-        self.estimator.warm_up()  # the backend loads now, not while the first frames wait
+        self.values = self._parameter_values()
+        self.state = "unconfigured"  # the lifecycle state, as /diagnostics reports it
         self._pending: dict[str, object] = {}
         self._reset_pending = False
         self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self.failure = ""  # why the last transition failed
         self.add_on_set_parameters_callback(self._on_set_parameters)
 
-        self.poses_pub = self.create_publisher(PersonArray, "poses", 10)
-        self.markers_pub = self.create_publisher(MarkerArray, "markers", 10)
-        self.debug_pub = self.create_publisher(Image, "debug_image", camera_qos("reliable", 1))
+        self._outputs: list[LifecyclePublisher] = []
         self.diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
         self.create_publisher(Skeleton, "skeleton", LATCHED).publish(messages.skeleton_message())
         self.placer = messages.MarkerPlacer()
-        self.create_subscription(CameraInfo, "camera_info", self._on_camera_info,
-                                 camera_qos("best_effort", 1))
-        # depth: the 3D people's input and publishers (node/people_3d.py)
-        self.people_3d = (People3D(self, self.spec.name, self.markers_pub, self.values)
-                          if self.values["depth"] else None)
 
         self.slot = LatestFrame()
         self.transport = TransportLosses(message_info=CALLBACK_GETS_MESSAGE_INFO)
@@ -108,14 +120,155 @@ class PoseNode(Node):
         self.latency_s: deque = deque(maxlen=200)
         self.done_at: deque = deque(maxlen=200)
         self._image_sub: Subscription | None = None
-        self._subscribe()
+        self._info_sub: Subscription | None = None
         self.create_service(SetBool, "~/enable", self._on_enable)
         self.create_timer(1.0, self._publish_diagnostics)
-        self._stop = threading.Event()
-        self._worker = threading.Thread(target=self._work, name="pose_inference", daemon=True)
+        if self.values["autostart"]:
+            for step in (self.trigger_configure, self.trigger_activate):
+                if step() != TransitionCallbackReturn.SUCCESS:
+                    raise StartFailed(self.failure)
+        else:
+            self.get_logger().info("unconfigured (autostart is false): waiting for "
+                                   f"ros2 lifecycle set {self.get_fully_qualified_name()} "
+                                   "configure")
+
+    def _parameter_values(self) -> dict[str, Any]:
+        return {p.name: self.get_parameter(p.name).value for p in PARAMS}
+
+    # -- lifecycle ---------------------------------------------------------
+    def _transition(self, name: str, step: Callable[[], None],
+                    reaches: str) -> TransitionCallbackReturn:
+        """Run ``step``; any error is FAILURE with one log line, never a traceback
+        (rclpy would turn an exception into ERROR and log nothing on Humble)."""
+        try:
+            step()
+        except Exception as e:
+            # a bad value, a missing file, an unwritable folder: the message says it all
+            expected = isinstance(e, (ValueError, OSError))
+            self.failure = f"{name} failed: {e if expected else f'{type(e).__name__}: {e}'}"
+            self.get_logger().error(self.failure)
+            return TransitionCallbackReturn.FAILURE
+        self.state = reaches
+        self.get_logger().info(f"{name}: now {reaches}")
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
+        return self._transition("configure", self._configure, "inactive")
+
+    def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        return self._transition("activate", lambda: self._activate(state), "active")
+
+    def on_deactivate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        return self._transition("deactivate", lambda: self._deactivate(state), "inactive")
+
+    def on_cleanup(self, state: LifecycleState) -> TransitionCallbackReturn:
+        return self._transition("cleanup", self._cleanup, "unconfigured")
+
+    def on_shutdown(self, state: LifecycleState) -> TransitionCallbackReturn:
+        return self._transition("shutdown", lambda: self._release(state), "finalized")
+
+    def on_error(self, state: LifecycleState) -> TransitionCallbackReturn:
+        # back to unconfigured with nothing held, whatever was half done
+        return self._transition("error recovery", lambda: self._release(state), "unconfigured")
+
+    def _release(self, state: LifecycleState) -> None:
+        """Whatever the state: unsubscribed, outputs closed, model freed."""
+        self._deactivate(state)
+        self._cleanup()
+
+    def _configure(self) -> None:
+        """Check the parameters, then load and warm up the model on a new inference
+        thread; returns once it is ready (a TensorRT engine may take minutes)."""
+        self.values = self._parameter_values()
+        for name, value in self.values.items():
+            reason = check(name, value, running=False)
+            if reason:
+                raise ValueError(f"parameter {reason}")
+        self.spec = model_spec(self.values["model"])
+        for name, reason in ignored(self.spec.name, self.values).items():
+            if self.values[name] != BY_NAME[name].default:  # set on purpose, to no effect
+                self.get_logger().warning(f"{name}={self.values[name]!r} does nothing: {reason}")
+        loaded: Future[PoseEstimator] = Future()
+        self._stop.clear()
+        self._worker = threading.Thread(target=self._work, args=(loaded,),
+                                        name="pose_inference", daemon=True)
         self._worker.start()
+        try:
+            estimator = self.estimator = loaded.result()  # a loading error raises here
+        except BaseException:
+            # a stop signal: the process must not end with the thread inside the
+            # backend's native code (an abort); the thread closes what it loaded
+            self._stop.set()
+            self._worker.join()
+            raise
+        # managed: they publish only while the node is active
+        self.poses_pub = self.create_lifecycle_publisher(PersonArray, "poses", 10)
+        self.markers_pub = self.create_lifecycle_publisher(MarkerArray, "markers", 10)
+        self.debug_pub = self.create_lifecycle_publisher(Image, "debug_image",
+                                                         camera_qos("reliable", 1))
+        self._outputs = [self.poses_pub, self.markers_pub, self.debug_pub]
+        if self.values["depth"]:
+            self.people_3d = People3D(self, self.spec.name, self.markers_pub,
+                                      self.create_lifecycle_publisher)
+            self._outputs += self.people_3d.publishers
+        self.get_logger().info(f"{self.spec.name} loaded: backend {estimator.backend_name} "
+                               f"({estimator.backend_reason})")
+
+    def _load(self) -> PoseEstimator:
+        """On the inference thread: the estimator, its model checked and backend warm."""
+        model_dir = (Path(self.values["model_dir"]) if self.values["model_dir"]
+                     else default_model_dir())
+        estimator = create_estimator(
+            self.spec.name, backend=self.values["backend"], model_dir=model_dir,
+            threads=self.values["threads"], engine_dir=self.values["engine_dir"] or None,
+            **estimator_options(self.spec.family, self.values))
+        try:
+            estimator.check_model()  # a missing or modified model fails now, not at frame 1
+            estimator.warm_up()  # the backend loads now, not while the first frames wait
+        except BaseException:
+            estimator.close()
+            raise
+        return estimator
+
+    def _activate(self, state: LifecycleState) -> None:
+        if super().on_activate(state) != TransitionCallbackReturn.SUCCESS:
+            raise RuntimeError("the managed publishers did not activate")
+        self._subscribe()
         topic = "image/compressed" if self.values["use_compressed"] else "image"
         self.get_logger().info(f"{self.spec.name} ready; listening on {topic}")
+
+    def _deactivate(self, state: LifecycleState) -> None:
+        self._unsubscribe()
+        super().on_deactivate(state)
+
+    def _unsubscribe(self) -> None:
+        for sub in (self._image_sub, self._info_sub):
+            if sub is not None:
+                self.destroy_subscription(sub)
+        self._image_sub = self._info_sub = None
+        if self.people_3d is not None:
+            self.people_3d.unsubscribe()
+        self.slot.take(timeout=0.0)  # a frame taken before the unsubscribe is not served
+        with self._lock:  # the inference thread resets between frames, never mid-frame
+            self._reset_pending = True
+
+    def _cleanup(self) -> None:
+        """Stop the inference thread, which closes the estimator, and give the memory
+        back to the system."""
+        if self._worker is not None:
+            self._stop.set()
+            self._worker.join(timeout=WORKER_STOP_S)
+            if self._worker.is_alive():
+                raise RuntimeError(f"the inference thread did not stop in {WORKER_STOP_S} s")
+            self._worker = None
+        self.estimator = self.people_3d = None
+        for publisher in self._outputs:
+            self.destroy_lifecycle_publisher(publisher)
+        self._outputs = []
+        with self._lock:
+            self._pending.clear()
+        gc.collect()  # what reference cycles in the estimator held goes now, not later
+        release_free_memory()
 
     # -- camera in ---------------------------------------------------------
     def _subscribe(self) -> None:
@@ -132,6 +285,11 @@ class PoseNode(Node):
         self._image_sub = self.create_subscription(
             CompressedImage if compressed else Image, "image/compressed" if compressed else "image",
             on_image, qos, raw=True)
+        self._info_sub = self.create_subscription(CameraInfo, "camera_info",
+                                                  self._on_camera_info,
+                                                  camera_qos("best_effort", 1))
+        if self.people_3d is not None:
+            self.people_3d.subscribe(qos)
 
     def _on_image(self, data: bytes, compressed: bool) -> None:
         self.slot.put((data, compressed, time.monotonic()))
@@ -143,23 +301,30 @@ class PoseNode(Node):
 
     def _on_enable(self, request: SetBool.Request,
                    response: SetBool.Response) -> SetBool.Response:
-        if request.data and self._image_sub is None:
-            self._subscribe()
-        elif not request.data and self._image_sub is not None:
-            self.destroy_subscription(self._image_sub)
-            self._image_sub = None
-            with self._lock:  # the inference thread resets between frames, never mid-frame
-                self._reset_pending = True
-        response.success = True
-        response.message = "enabled" if request.data else "disabled: not subscribed to the camera"
+        """Shorthand for the activate and deactivate transitions."""
+        wanted = "active" if request.data else "inactive"
+        if self.state in ("active", "inactive") and self.state != wanted:
+            step = self.trigger_activate if request.data else self.trigger_deactivate
+            response.success = step() == TransitionCallbackReturn.SUCCESS
+        else:
+            response.success = self.state == wanted
+        if not response.success:
+            response.message = (f"the node is {self.state}: "
+                                f"{'configure it first' if request.data else 'not active'}")
+        else:
+            response.message = ("enabled" if request.data
+                                else "disabled: not subscribed to the camera")
         return response
 
     # -- parameters --------------------------------------------------------
     def _on_set_parameters(self, params: list[Parameter]) -> SetParametersResult:
+        configured = self.estimator is not None
         for p in params:
-            reason = check(p.name, p.value, running=True)
+            reason = check(p.name, p.value, running=configured)
             if reason:
                 return SetParametersResult(successful=False, reason=reason)
+        if not configured:  # configure reads them all
+            return SetParametersResult(successful=True)
         changes = {p.name: p.value for p in params}
         with self._lock:
             inert = ignored(self.spec.name, {**self.values, **self._pending, **changes})
@@ -172,30 +337,41 @@ class PoseNode(Node):
                                        reason=f"{name} does nothing here: {inert[name]}")
         return SetParametersResult(successful=True)
 
-    def _apply_pending(self) -> None:
+    def _apply_pending(self, estimator: PoseEstimator) -> None:
         with self._lock:
             pending, self._pending = self._pending, {}
             reset, self._reset_pending = self._reset_pending, False
             self.values.update(pending)  # read by the executor's parameter callback
         if reset:
-            self.estimator.reset()
+            estimator.reset()
         changes = estimator_options(self.spec.family, pending)
         if changes:
-            self.estimator.configure(**changes)
+            estimator.configure(**changes)
 
     # -- inference ---------------------------------------------------------
-    def _work(self) -> None:
-        while not self._stop.is_set():
-            item = self.slot.take(timeout=0.1)
-            try:
-                self._apply_pending()
-                if item is not None:
-                    self._process(*item)
-            except Exception as e:  # one bad frame must never stop the inference thread
-                if not self.context.ok():
-                    return  # a stop signal shut the context down under this frame
-                self._reject("frame_error", f"{type(e).__name__}: {e}", what="frame failed",
-                             error=True)
+    def _work(self, loaded: Future[PoseEstimator]) -> None:
+        """The inference thread, from configure to cleanup: loads the estimator (the
+        outcome goes to ``loaded``), serves frames, and closes it."""
+        try:
+            estimator = self._load()
+        except Exception as e:
+            loaded.set_exception(e)
+            return
+        loaded.set_result(estimator)
+        try:
+            while not self._stop.is_set():
+                item = self.slot.take(timeout=0.1)
+                try:
+                    self._apply_pending(estimator)
+                    if item is not None:
+                        self._process(estimator, *item)
+                except Exception as e:  # one bad frame must never stop the inference thread
+                    if not self.context.ok():
+                        return  # a stop signal shut the context down under this frame
+                    self._reject("frame_error", f"{type(e).__name__}: {e}",
+                                 what="frame failed", error=True)
+        finally:
+            estimator.close()
 
     def _reject(self, cause: str, detail: str, count: int = 1, what: str = "frame skipped",
                 error: bool = False) -> None:
@@ -210,7 +386,8 @@ class PoseNode(Node):
             log = self.get_logger().error if error else self.get_logger().warning
             log(f"{what} ({cause}): {detail} [{so_far} so far]")
 
-    def _process(self, data: bytes, compressed: bool, received: float) -> None:
+    def _process(self, estimator: PoseEstimator, data: bytes, compressed: bool,
+                 received: float) -> None:
         v = self.values
         t0 = time.perf_counter()
         msg: RawCompressedImage | RawImage
@@ -228,11 +405,11 @@ class PoseNode(Node):
         timestamp = stamp if stamp > 0 else received
         try:
             t1 = time.perf_counter()
-            prepared = self.estimator.preprocess(image, timestamp)
+            prepared = estimator.preprocess(image, timestamp)
             t2 = time.perf_counter()
-            outputs = self.estimator.infer(prepared)
+            outputs = estimator.infer(prepared)
             t3 = time.perf_counter()
-            poses = self.estimator.postprocess(outputs, prepared, timestamp)
+            poses = estimator.postprocess(outputs, prepared, timestamp)
         except InvalidModelOutput as e:
             self._reject("invalid_model_output", str(e))
             return
@@ -273,11 +450,13 @@ class PoseNode(Node):
             processed, rejected = self.processed, dict(self.rejected)
             latency, done_at = list(self.latency_s), list(self.done_at)
             stages = {stage: list(samples) for stage, samples in self.stage_s.items()}
-        values = {"model": self.spec.name, "backend": self.estimator.backend_name or "not loaded",
+        estimator = self.estimator
+        values = {"model": self.values["model"], "lifecycle_state": self.state,
+                  "backend": estimator.backend_name if estimator else "not loaded",
                   "frames_processed": str(processed),
                   "frames_dropped_superseded": str(self.slot.dropped),
                   "frames_dropped_transport": self.transport.report(),
-                  **{k: str(n) for k, n in self.estimator.counters().items()}}
+                  **{k: str(n) for k, n in (estimator.counters() if estimator else {}).items()}}
         if len(done_at) > 1:
             values["rate_hz"] = f"{(len(done_at) - 1) / (done_at[-1] - done_at[0]):.2f}"
         if latency:
@@ -287,8 +466,9 @@ class PoseNode(Node):
                 values[f"{stage}_ms_median"] = f"{np.median(samples) * 1e3:.2f}"
         for cause, n in rejected.items():
             values[f"frames_rejected_{cause}"] = str(n)
-        if self.people_3d is not None:
-            values.update(self.people_3d.diagnostics())
+        people_3d = self.people_3d
+        if people_3d is not None:
+            values.update(people_3d.diagnostics())
         status = DiagnosticStatus(
             level=DiagnosticStatus.WARN if rejected else DiagnosticStatus.OK,
             name=f"pose_ros: {self.get_fully_qualified_name()}", hardware_id=values["backend"],
@@ -299,12 +479,9 @@ class PoseNode(Node):
         self.diag_pub.publish(diag)
 
     def destroy_node(self) -> None:
-        if self._worker is not None:
+        if self._worker is not None:  # it closes the estimator as it ends
             self._stop.set()
-            self._worker.join(timeout=2.0)
-        estimator = getattr(self, "estimator", None)
-        if estimator is not None:
-            estimator.close()
+            self._worker.join(timeout=WORKER_STOP_S)
         super().destroy_node()
 
 
