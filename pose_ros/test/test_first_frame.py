@@ -10,7 +10,7 @@ import pytest
 
 from pose_ros.api import create_estimator
 from pose_ros.bag.frames import open_frames
-from pose_ros.evaluation.coco_eval import evaluate, load_truth
+from pose_ros.evaluation.coco_eval import core_estimators, evaluate, load_truth
 
 SINGLE_POSE = ("movenet_lightning", "movenet_thunder")
 
@@ -36,8 +36,9 @@ def test_refinement_lifts_ap_on_stills(model, model_dir, coco_truth):
     """Letterboxed whole, the COCO images' people cover few input pixels; the second
     pass on their crop sees them at the model's resolution."""
     dataset, truth = coco_truth
-    one_pass, _ = evaluate(dataset, truth, model, model_dir=model_dir, refine_first_frame=False)
-    two_pass, _ = evaluate(dataset, truth, model, model_dir=model_dir)
+    estimators = core_estimators(model_dir=model_dir)
+    one_pass, _ = evaluate(dataset, truth, model, {"refine_first_frame": False}, estimators)
+    two_pass, _ = evaluate(dataset, truth, model, {}, estimators)
     print(f"\n{model}: AP {one_pass.metrics['AP']:.3f} one pass, "
           f"{two_pass.metrics['AP']:.3f} refined")
     assert two_pass.metrics["AP"] > 1.3 * one_pass.metrics["AP"]

@@ -94,14 +94,14 @@ def stop_cleanly(proc: subprocess.Popen, managed: Managed) -> str:
     return out
 
 
-def lifecycle_cli(verb: str, *args: str, attempts: int = 3) -> str:
+def lifecycle_cli(verb: str, *args: str, attempts: int = 6) -> str:
     """``ros2 lifecycle <verb> /pose_estimator ...``, the real CLI; its output.
 
     No daemon (none may outlive the test): each call discovers the node afresh in
     --spin-time, which a loaded machine sometimes misses ("Node not found" though the
     node is up); such a miss is tried again, any other failure is final."""
     for _ in range(attempts):
-        result = subprocess.run(["ros2", "lifecycle", verb, "--no-daemon", "--spin-time", "2",
+        result = subprocess.run(["ros2", "lifecycle", verb, "--no-daemon", "--spin-time", "3",
                                  f"/{NODE}", *args], capture_output=True, text=True, timeout=60)
         if result.stderr.strip() != "Node not found":
             break
