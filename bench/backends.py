@@ -17,12 +17,19 @@ import time
 import numpy as np
 
 from pose_ros.backends import create_backend
+from pose_ros.estimators.posenet import PoseNetConfig, valid_resolution
 from pose_ros.models.locate import model_files
 from pose_ros.models.registry import default_model_dir, model_names, model_spec
 
 #: the input each model gets from a 640x480 camera with the shipped defaults
+_POSENET = PoseNetConfig()
 INPUTS = {"movenet_lightning": (1, 192, 192, 3), "movenet_thunder": (1, 256, 256, 3),
-          "posenet_mobilenet": (1, 241, 321, 3)}
+          "posenet_mobilenet": (1, *(valid_resolution(_POSENET.image_scale_factor, side,
+                                                      _POSENET.output_stride)
+                                     for side in (480, 640)), 3)}
+
+
+BLOCK, PAUSE_S = 10, 0.1
 
 
 def median_ms(name: str, threads: int, repeats: int) -> dict[str, float]:
@@ -37,17 +44,22 @@ def median_ms(name: str, threads: int, repeats: int) -> dict[str, float]:
     times: dict[str, list[float]] = {k: [] for k in backends}
     for backend in backends.values():
         backend.run({spec.input.name: x})  # warm-up
-    for _ in range(repeats):  # interleaved: the machine's load hits both alike
+    # Blocks of runs, interleaved so that the machine's load hits both alike, with a
+    # pause between blocks: ONNX Runtime's threads spin on after a run and, run by run,
+    # took the cores from LiteRT's (LiteRT at 2 threads measured 2x slower than alone).
+    for _ in range(max(1, repeats // BLOCK)):
         for k, backend in backends.items():
-            t0 = time.perf_counter()
-            backend.run({spec.input.name: x})
-            times[k].append(time.perf_counter() - t0)
+            time.sleep(PAUSE_S)
+            for _ in range(BLOCK):
+                t0 = time.perf_counter()
+                backend.run({spec.input.name: x})
+                times[k].append(time.perf_counter() - t0)
     return {k: float(np.median(v) * 1e3) for k, v in times.items()}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeats", type=int, default=50)
+    parser.add_argument("--repeats", type=int, default=100)
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     print(f"Measured on {platform.machine()} with {cores} cores, one run, "

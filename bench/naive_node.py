@@ -16,26 +16,24 @@ import sys
 import cv2
 import numpy as np
 import onnxruntime as ort
-import rclpy
-from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import Image
 
 from pose_ros.keypoints import KEYPOINT_NAMES
 from pose_ros.models.registry import default_model_dir
+from pose_ros.node.ros_session import ros_node, spin
 from pose_ros_msgs.msg import Keypoint, Person, PersonArray
 
 SIZE = 192
 
 
-class NaivePoseNode(Node):
-    def __init__(self) -> None:
-        super().__init__("naive_pose_node")
+class NaivePose:
+    def __init__(self, node: Node) -> None:
         model = default_model_dir() / "movenet_lightning.onnx"
         self.session = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
-        self.publisher = self.create_publisher(PersonArray, "poses", 10)
-        self.create_subscription(Image, "image", self.on_image, qos_profile_sensor_data)
+        self.publisher = node.create_publisher(PersonArray, "poses", 10)
+        node.create_subscription(Image, "image", self.on_image, qos_profile_sensor_data)
 
     def on_image(self, msg: Image) -> None:
         frame = np.frombuffer(msg.data, np.uint8).reshape(msg.height, msg.width, 3)
@@ -57,15 +55,9 @@ class NaivePoseNode(Node):
 
 
 def main() -> int:
-    rclpy.init()
-    node = NaivePoseNode()
-    try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
+    with ros_node("naive_pose_node") as node:  # init and shutdown: not what is measured
+        NaivePose(node)
+        spin(node)
     return 0
 
 

@@ -34,22 +34,13 @@ def sample_person_array() -> PersonArray:
 
 
 def main() -> int:
-    import rclpy
-    from rclpy.executors import ExternalShutdownException
-
     from pose_ros.node.qos import LATCHED
+    from pose_ros.node.ros_session import ros_node, spin
 
-    rclpy.init(args=sys.argv)
-    node = rclpy.create_node("sample_person_array_publisher")
-    pub = node.create_publisher(PersonArray, "people", LATCHED)
-    node.create_timer(0.1, lambda: pub.publish(sample_person_array()))
-    try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
+    with ros_node("sample_person_array_publisher") as node:
+        pub = node.create_publisher(PersonArray, "people", LATCHED)
+        node.create_timer(0.1, lambda: pub.publish(sample_person_array()))
+        spin(node)
     return 0
 
 
