@@ -373,7 +373,7 @@ def peers(runs: list[NodeRun]) -> list[str]:
 
 def markdown(machine: str, floor_ms: dict, runs: list[NodeRun], goals: list[dict],
              explained: list[str], tensorrt_note: str = "") -> str:
-    lines = [f"Measured on {machine}, ONNX Runtime CPU backend, one run.", "",
+    lines = [f"Measured on {machine}, one run (each row's backend in its column).", "",
              "| model | backend | frame | rate Hz | processed | latency ms median / p90 / p99 | "
              "raw inference ms (around the run) | node CPU % | node RSS MB | "
              "convert / pre / infer / decode / build / publish ms |",
