@@ -12,7 +12,7 @@ import pytest
 
 from pose_ros.backends import choose_backend, create_backend
 from pose_ros.backends.onnxruntime_backend import OnnxRuntimeBackend
-from pose_ros.backends.tensorrt_backend import ShapeProfile
+from pose_ros.backends.shape_profiles import ShapeProfile
 from pose_ros.estimators import PoseNetConfig, PoseNetEstimator
 from pose_ros.model_files import require_inside
 from pose_ros.models.locate import ModelNotFoundError, model_files, onnx_model_path

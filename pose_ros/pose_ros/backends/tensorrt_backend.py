@@ -4,8 +4,9 @@ Written against NVIDIA's TensorRT Python API, versions 10 (JetPack 6) and 11:
 - engines are built with explicit shapes and one optimisation profile covering
   the input sizes the estimator will feed, with a timing cache beside the engine;
 - an engine is cached under a key of the ONNX model's hash, TensorRT version,
-  GPU name, precision and shape profile, and loaded instead of rebuilt when its
-  SHA-256 sidecar matches (``engine_cache``);
+  GPU name, precision and shape profile, with those in a metadata file beside it,
+  and loaded instead of rebuilt when its SHA-256 sidecar matches and its metadata
+  names the running TensorRT and GPU (``engine_cache``);
 - inference uses named I/O tensors (``set_input_shape``, ``set_tensor_address``,
   ``execute_async_v3``) on a CUDA stream with page-locked host buffers;
 - FP16: TensorRT 10 takes the FP16 builder flag; TensorRT 11 dropped it for
@@ -16,41 +17,25 @@ Written against NVIDIA's TensorRT Python API, versions 10 (JetPack 6) and 11:
 from __future__ import annotations
 
 import hashlib
-import json
 import time
-from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from pose_ros.backends.base import Backend, TensorInfo
-from pose_ros.backends.engine_cache import load_engine, store_engine, writable_engine_dir
+from pose_ros.backends.engine_cache import (
+    EngineIdentity,
+    EngineMetadata,
+    load_engine,
+    store_engine,
+    writable_engine_dir,
+)
+from pose_ros.backends.shape_profiles import ShapeProfile
 from pose_ros.progress import say
 
 PRECISIONS = ("fp32", "fp16")
-
-
-@dataclass(frozen=True)
-class ShapeProfile:
-    """min / opt / max shape of each input of the engine."""
-
-    shapes: dict[str, tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]]
-
-    @classmethod
-    def fixed(cls, shapes: dict[str, tuple[int, ...]]) -> ShapeProfile:
-        return cls({name: (tuple(s), tuple(s), tuple(s)) for name, s in shapes.items()})
-
-    def covers(self, shapes: dict[str, tuple[int, ...]]) -> bool:
-        """Whether an engine of this profile runs inputs of these shapes."""
-        return shapes.keys() == self.shapes.keys() and all(
-            len(shape) == len(self.shapes[name][0]) and all(
-                lo <= n <= hi for lo, n, hi in zip(self.shapes[name][0], shape,
-                                                   self.shapes[name][2]))
-            for name, shape in shapes.items())
-
-    def key(self) -> str:
-        return json.dumps({k: [list(x) for x in v] for k, v in sorted(self.shapes.items())})
 
 
 def tensorrt_available() -> tuple[bool, str]:
@@ -88,11 +73,11 @@ def fp16_onnx(onnx_bytes: bytes) -> bytes:
     return model.SerializeToString()
 
 
-def engine_key(onnx_bytes: bytes, precision: str, profile: ShapeProfile, gpu_name: str) -> str:
+def engine_identity(onnx_path: Path, onnx_bytes: bytes, precision: str,
+                    profile: ShapeProfile, gpu_name: str) -> EngineIdentity:
     trt, _ = _trt()
-    h = hashlib.sha256(onnx_bytes)
-    h.update(f"|trt={trt.__version__}|gpu={gpu_name}|{precision}|{profile.key()}".encode())
-    return h.hexdigest()[:24]
+    return EngineIdentity(onnx_path.stem, hashlib.sha256(onnx_bytes).hexdigest(),
+                          trt.__version__, gpu_name, precision, profile)
 
 
 def build_engine(onnx_bytes: bytes, precision: str, profile: ShapeProfile,
@@ -165,18 +150,23 @@ class TensorRTBackend(Backend):
     def _load(self, trt: Any, onnx_path: Path, engine_dir: Path, profile: ShapeProfile,
               precision: str) -> None:
         onnx_bytes = onnx_path.read_bytes()
-        key = engine_key(onnx_bytes, precision, profile, self._cuda.device_name)
+        identity = engine_identity(onnx_path, onnx_bytes, precision, profile,
+                                   self._cuda.device_name)
         engine_dir = writable_engine_dir(engine_dir)  # now, not after a build of minutes
-        self.engine_path = engine_dir / f"{onnx_path.stem}.{precision}.{key}.engine"
-        serialized = load_engine(self.engine_path, engine_dir)
+        self.engine_path = engine_dir / identity.file_name()
+        serialized = load_engine(self.engine_path, engine_dir, identity)
         if serialized is not None:
             say(f"loading cached TensorRT engine {self.engine_path}")
         else:
-            say(f"building a TensorRT {precision} engine for {onnx_path.name} "
-                f"(minutes on a Jetson, once; cached as {self.engine_path.name})")
+            say(f"building a TensorRT {precision} engine for {onnx_path.name}, profile "
+                f"{profile.describe()} (minutes on a Jetson, once; cached as "
+                f"{self.engine_path.name})")
+            start = time.monotonic()
             serialized = build_engine(onnx_bytes, precision, profile,
                                       engine_dir / f"{onnx_path.stem}.timing.cache")
-            store_engine(self.engine_path, serialized)
+            store_engine(self.engine_path, serialized, EngineMetadata(
+                identity, datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                round(time.monotonic() - start, 1)))
         self._runtime = trt.Runtime(trt.Logger(trt.Logger.WARNING))
         self._engine = self._runtime.deserialize_cuda_engine(serialized)
         self._context = self._engine.create_execution_context()

@@ -6,6 +6,7 @@
   pose-ros-models export FILE [MODEL..] the verified models in one archive, for a robot
   pose-ros-models import FILE           verify such an archive whole, then add its models
   pose-ros-models build-engine MODEL    a TensorRT engine (on the GPU machine)
+  pose-ros-models engine list           the TensorRT engine cache
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 from pathlib import Path
 
 from pose_ros.command_line import dispatch
+from pose_ros.models import engine_cli
 from pose_ros.models.archive import ArchiveError, export_models, import_models
 from pose_ros.models.converted import ConversionError, converted_entry, is_converted
 from pose_ros.models.fetch import FetchError, fetch, spec_files_present
@@ -134,6 +136,7 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--input-shape", type=int, nargs=4, metavar=("N", "H", "W", "C"),
                    help="input shape the engine is built for (default: the registry's)")
     e.set_defaults(func=cmd_build_engine)
+    engine_cli.add_parser(sub)
     return p
 
 
