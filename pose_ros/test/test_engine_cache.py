@@ -170,3 +170,16 @@ def test_the_tensorrt_backend_checks_its_engine_dir_before_building(model_dir, t
     with pytest.raises(EngineDirError, match="engine_dir parameter"):
         create_backend("tensorrt", files, input_shapes={"input": (1, 192, 192, 3)},
                        engine_dir=blocker / "engines")
+
+
+def test_engine_build_without_tensorrt_says_why_in_one_line(tmp_path, capsys):
+    from pose_ros.backends.tensorrt_backend import tensorrt_available
+
+    usable, why = tensorrt_available()
+    if usable:
+        pytest.skip("TensorRT is usable here: the GPU test builds engines")
+    assert cli.main(["--model-dir", str(tmp_path), "engine", "build", "--model",
+                     "movenet_lightning", "--precision", "fp32"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"pose-ros-models: cannot build a TensorRT engine here: {why}"], err
+    assert not (tmp_path / "engines").exists()  # nothing half made

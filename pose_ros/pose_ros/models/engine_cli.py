@@ -4,15 +4,24 @@
   engine build --model M [--precision fp16|fp32] ...     build (or find) one, on the GPU
 
 ``list`` reads files only (no TensorRT): it runs wherever the cache can be read.
+``build`` makes the engine the node would make at configure, through the same
+estimator code (same profile, same key), so the node then loads it in seconds.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
+import time
 from pathlib import Path
 
 from pose_ros.backends.engine_cache import list_engines
-from pose_ros.progress import megabytes
+from pose_ros.evaluation.cli import parse_set, parse_size
+from pose_ros.models.registry import model_names
+from pose_ros.progress import megabytes, say
+
+#: the size the node warms up at (PoseEstimator.warm_up's default)
+DEFAULT_CAMERA_SIZE = (640, 480)
 
 
 def engine_dir(args: argparse.Namespace) -> Path:
@@ -42,6 +51,42 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def options(sets: list[str]) -> dict[str, object]:
+    """``--set NAME=VALUE``s as estimator options (one value each)."""
+    chosen: dict[str, object] = {}
+    for text in sets:
+        name, values = parse_set(text)
+        if len(values) != 1 or name in chosen:
+            raise ValueError(f"--set {text!r}: one value per option (an engine is built "
+                             "for one configuration)")
+        chosen[name] = values[0]
+    return chosen
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from pose_ros.api import create_estimator
+    from pose_ros.backends.tensorrt_backend import tensorrt_available
+
+    usable, why = tensorrt_available()
+    if not usable:
+        print(f"pose-ros-models: cannot build a TensorRT engine here: {why}", file=sys.stderr)
+        return 1
+    sizes = args.camera_sizes or [DEFAULT_CAMERA_SIZE]
+    estimator = create_estimator(args.model, backend="tensorrt", model_dir=args.model_dir,
+                                 precision=args.precision, engine_dir=engine_dir(args),
+                                 **options(args.sets))
+    start = time.monotonic()
+    say(f"TensorRT {args.precision} engine for {args.model}, cameras "
+        f"{', '.join(f'{w}x{h}' for w, h in sizes)}, in {engine_dir(args)}")
+    try:
+        for width, height in sizes:
+            estimator.warm_up(width, height)
+    finally:
+        estimator.close()
+    say(f"done in {time.monotonic() - start:.0f} s ('pose-ros-models engine list' shows it)")
+    return 0
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:
     e = sub.add_parser("engine", help="TensorRT engines: list the cache, build one")
     commands = e.add_subparsers(dest="engine_command", required=True)
@@ -55,4 +100,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                                           "TensorRT version, GPU, profile, size, valid/corrupt")
     with_engine_dir(ls)
     ls.set_defaults(func=cmd_list)
+
+    b = commands.add_parser("build", help="build (or find) the TensorRT engine the node uses "
+                                          "for a model, printing progress; on the GPU machine")
+    b.add_argument("--model", required=True, choices=model_names())
+    b.add_argument("--precision", choices=["fp16", "fp32"], default="fp16")
+    with_engine_dir(b)
+    b.add_argument("--camera-size", dest="camera_sizes", action="append", type=parse_size,
+                   metavar="WxH", help="camera resolution the engine serves (repeatable; "
+                   f"default {DEFAULT_CAMERA_SIZE[0]}x{DEFAULT_CAMERA_SIZE[1]})")
+    b.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
+                   help="estimator option as the node sets it, e.g. output_stride=8 "
+                        "(PoseNet: one engine per stride)")
+    b.set_defaults(func=cmd_build)
 
