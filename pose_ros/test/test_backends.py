@@ -7,6 +7,7 @@ import re
 import threading
 from importlib.util import find_spec
 
+import cv2
 import numpy as np
 import pytest
 
@@ -127,21 +128,21 @@ class CountingFactory:
         self.made: list[tuple[str, OnnxRuntimeBackend]] = []
         self.profiled = profiled
 
-    def __call__(self, files, input_shapes):
-        backend = (ProfiledOnnxRuntime(files.onnx, input_shapes) if self.profiled
-                   else create_backend("onnxruntime", files, input_shapes=input_shapes,
+    def __call__(self, files, profile):
+        backend = (ProfiledOnnxRuntime(files.onnx, profile) if self.profiled
+                   else create_backend("onnxruntime", files, input_shapes=profile.opt(),
                                        threads=1))
         self.made.append((threading.current_thread().name, backend))
         return backend
 
 
 class ProfiledOnnxRuntime(OnnxRuntimeBackend):
-    """ONNX Runtime serving only the shapes it was made for, as a TensorRT engine of a
-    fixed profile does: the estimator's backend choice with TensorRT's rule, here."""
+    """ONNX Runtime serving only the shapes of the profile it was made for, as a TensorRT
+    engine does: the estimator's backend choice with TensorRT's rule, here."""
 
-    def __init__(self, onnx_path, input_shapes) -> None:
+    def __init__(self, onnx_path, profile) -> None:
         super().__init__(onnx_path, threads=1)
-        self.profile = ShapeProfile.fixed(input_shapes)
+        self.profile = profile
 
     def serves(self, input_shapes) -> bool:
         return self.profile.covers(input_shapes)
@@ -178,10 +179,16 @@ def test_warm_up_and_inference_in_two_threads_share_one_backend(model_dir, astro
     estimator.configure(output_stride=8)
     in_thread("inference", lambda: [estimator.estimate(frame, t) for t in (0.2, 0.3)])
     assert len(factory.made) == 2
-    # a size the first backend does not serve: a new one where engines are per profile
-    estimator.configure(output_stride=16)
-    in_thread("inference", lambda: estimator.estimate(astronaut, 0.4))
-    in_thread("inference", lambda: estimator.estimate(frame, 0.5))
+    # a scale change within range: the profile covers it, no new backend
+    estimator.configure(output_stride=16, image_scale_factor=0.3)
+    in_thread("inference", lambda: estimator.estimate(frame, 0.4))
+    assert len(factory.made) == 2
+    # a camera size the first profile does not cover: a new one where engines are per
+    # profile, covering both sizes
+    bigger = cv2.resize(astronaut, (1024, 1024))
+    estimator.configure(image_scale_factor=1.0)
+    in_thread("inference", lambda: estimator.estimate(bigger, 0.5))
+    in_thread("inference", lambda: estimator.estimate(frame, 0.6))
     assert len(factory.made) == (3 if profiled else 2)
     estimator.close()
 
@@ -218,9 +225,9 @@ def test_tensorrt_warm_up_and_inference_in_two_threads_build_one_engine(model_di
 
     make, made = backend_factory("tensorrt", engine_dir=tmp_path), []
 
-    def counting(files, input_shapes):
+    def counting(files, profile):
         made.append(threading.current_thread().name)
-        return make(files, input_shapes)
+        return make(files, profile)
     estimator = MoveNetSinglePoseEstimator(model_spec("movenet_lightning"), model_dir,
                                            counting, MoveNetConfig())
     in_thread("warm_up", estimator.warm_up)

@@ -12,6 +12,7 @@ import logging
 from pathlib import Path
 
 from pose_ros.backends.base import Backend, BackendUnavailable, ModelFiles, TensorInfo
+from pose_ros.backends.shape_profiles import ShapeProfile
 
 BACKENDS = ("auto", "onnxruntime", "litert", "tensorrt")
 log = logging.getLogger("pose_ros.backends")
@@ -43,17 +44,19 @@ def choose_backend(kind: str, files: ModelFiles | None = None) -> tuple[str, str
 
 def create_backend(kind: str, files: ModelFiles, *, input_shapes: dict[str, tuple[int, ...]],
                    engine_dir: Path | None = None, threads: int = 0,
-                   precision: str = "fp16") -> Backend:
+                   precision: str = "fp16", profile: ShapeProfile | None = None) -> Backend:
     """A backend running the model in ``files``; ``input_shapes`` are the shapes it will
-    be fed (TensorRT builds its optimisation profile for them)."""
+    be fed. TensorRT builds its optimisation profile for ``profile`` (the estimator's:
+    every size its configuration feeds), else for ``input_shapes`` alone."""
     name, why = choose_backend(kind, files)
     log.info("backend %s (%s) for %s", name, why, files.onnx.name)
     backend: Backend
     if name == "tensorrt":
-        from pose_ros.backends.tensorrt_backend import ShapeProfile, TensorRTBackend
+        from pose_ros.backends.tensorrt_backend import TensorRTBackend
 
         backend = TensorRTBackend(files.onnx, engine_dir or files.onnx.parent / "engines",
-                                  ShapeProfile.fixed(input_shapes), precision=precision)
+                                  profile or ShapeProfile.fixed(input_shapes),
+                                  precision=precision)
     elif name == "litert":
         from pose_ros.backends.litert_backend import LiteRTBackend, litert_available
 

@@ -12,13 +12,16 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from pose_ros.backends import Backend, ModelFiles, create_backend
+from pose_ros.backends.shape_profiles import ShapeProfile
+from pose_ros.estimators.input_shapes import input_profile
 from pose_ros.filters.stamp_gap import breaks
 from pose_ros.models.locate import model_files
 from pose_ros.models.registry import ModelSpec
 from pose_ros.transforms import ImageToInput
 from pose_ros.types import Pose
 
-BackendFactory = Callable[[ModelFiles, dict], Backend]
+#: makes the backend of a model file for inputs of a profile (TensorRT: the engine's)
+BackendFactory = Callable[[ModelFiles, ShapeProfile], Backend]
 
 
 class InvalidModelOutput(ValueError):
@@ -27,8 +30,8 @@ class InvalidModelOutput(ValueError):
 
 def backend_factory(kind: str = "auto", threads: int = 0, precision: str = "fp16",
                     engine_dir: Path | None = None) -> BackendFactory:
-    def make(files: ModelFiles, input_shapes: dict) -> Backend:
-        return create_backend(kind, files, input_shapes=input_shapes,
+    def make(files: ModelFiles, profile: ShapeProfile) -> Backend:
+        return create_backend(kind, files, input_shapes=profile.opt(), profile=profile,
                               engine_dir=engine_dir, threads=threads, precision=precision)
     return make
 
@@ -61,6 +64,8 @@ class PoseEstimator(abc.ABC):
     ``postprocess`` (tensors -> poses, with temporal state).
     """
 
+    config: object  # the family's config dataclass (each subclass names its type)
+
     def __init__(self, spec: ModelSpec, model_dir: Path, make_backend: BackendFactory) -> None:
         self.spec = spec
         self.model_dir = Path(model_dir)
@@ -70,6 +75,10 @@ class PoseEstimator(abc.ABC):
         self._backends: dict[int | None, list[Backend]] = {}
         self.backend_name = ""
         self.backend_reason = ""  # why that backend (backend auto chooses)
+        #: camera resolutions (width, height) a new backend's shape profile covers, besides
+        #: the frame's own, which joins them: set before the first frame to build one
+        #: TensorRT engine for several cameras (pose-ros-models engine build --camera-size)
+        self.camera_sizes: list[tuple[int, int]] = []
         #: how often the stamps broke off and temporal state was forgotten (diagnostics)
         self.temporal_resets = 0
         self._last_stamp: float | None = None
@@ -91,7 +100,8 @@ class PoseEstimator(abc.ABC):
         """Run the model; outputs keep their batch dimension. Non-finite outputs
         raise :class:`InvalidModelOutput`: they must not reach decoders or filters."""
         x = prepared.input
-        outputs = self._backend(x.shape, self._output_stride()).run({self.spec.input.name: x})
+        backend = self._backend(x.shape, self._output_stride(), (prepared.width, prepared.height))
+        outputs = backend.run({self.spec.input.name: x})
         for name, array in outputs.items():
             if not np.isfinite(array.sum(dtype=np.float64)):  # one pass, no temporary
                 raise InvalidModelOutput(f"{self.spec.name}: output {name!r} holds NaN or inf")
@@ -138,18 +148,25 @@ class PoseEstimator(abc.ABC):
                 backend.close()
         self._backends.clear()
 
-    def _backend(self, input_shape: tuple[int, ...], output_stride: int | None = None) -> Backend:
+    def _backend(self, input_shape: tuple[int, ...], output_stride: int | None,
+                 camera_size: tuple[int, int]) -> Backend:
         """The backend for this input shape and stride: the one made for the stride
         that serves the shape (one ONNX Runtime session serves any; a TensorRT engine,
-        the shapes of its profile), else a new one. Each backend says what it serves,
-        so no cache key has to guess it before the backend exists."""
+        the shapes of its profile), else a new one, whose profile covers every input
+        this configuration feeds for the camera sizes seen (``input_shapes``). Each
+        backend says what it serves, so no cache key has to guess it before it exists."""
         shapes = {self.spec.input.name: tuple(input_shape)}
         made = self._backends.setdefault(output_stride, [])
         for backend in made:
             if backend.serves(shapes):
                 return backend
+        if camera_size not in self.camera_sizes:
+            self.camera_sizes.append(camera_size)
+        profile = input_profile(self.spec, self.config,
+                                [camera_size, *(s for s in self.camera_sizes if s != camera_size)],
+                                output_stride)
         backend = self._make_backend(model_files(self.spec, self.model_dir, output_stride),
-                                     shapes)
+                                     profile)
         self.backend_name, self.backend_reason = backend.name, backend.reason
         made.append(backend)
         return backend

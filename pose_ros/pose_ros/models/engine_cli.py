@@ -14,6 +14,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from pose_ros.backends.engine_cache import list_engines
 from pose_ros.evaluation.cli import parse_set, parse_size
@@ -51,9 +52,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def options(sets: list[str]) -> dict[str, object]:
-    """``--set NAME=VALUE``s as estimator options (one value each)."""
-    chosen: dict[str, object] = {}
+def options(sets: list[str]) -> dict[str, Any]:
+    """``--set NAME=VALUE``s as estimator options (one value each; the estimator's
+    config checks them)."""
+    chosen: dict[str, Any] = {}
     for text in sets:
         name, values = parse_set(text)
         if len(values) != 1 or name in chosen:
@@ -75,12 +77,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     estimator = create_estimator(args.model, backend="tensorrt", model_dir=args.model_dir,
                                  precision=args.precision, engine_dir=engine_dir(args),
                                  **options(args.sets))
+    estimator.camera_sizes = list(sizes)  # one profile (one engine) covering them all
     start = time.monotonic()
     say(f"TensorRT {args.precision} engine for {args.model}, cameras "
         f"{', '.join(f'{w}x{h}' for w, h in sizes)}, in {engine_dir(args)}")
     try:
-        for width, height in sizes:
-            estimator.warm_up(width, height)
+        estimator.warm_up(*sizes[0])  # the first size is the one the engine is tuned for
     finally:
         estimator.close()
     say(f"done in {time.monotonic() - start:.0f} s ('pose-ros-models engine list' shows it)")
@@ -106,9 +108,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--model", required=True, choices=model_names())
     b.add_argument("--precision", choices=["fp16", "fp32"], default="fp16")
     with_engine_dir(b)
+    default_size = "x".join(map(str, DEFAULT_CAMERA_SIZE))
     b.add_argument("--camera-size", dest="camera_sizes", action="append", type=parse_size,
-                   metavar="WxH", help="camera resolution the engine serves (repeatable; "
-                   f"default {DEFAULT_CAMERA_SIZE[0]}x{DEFAULT_CAMERA_SIZE[1]})")
+                   metavar="WxH", help="camera resolution the engine serves (repeatable; the "
+                   f"first is tuned for; default {default_size})")
     b.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
                    help="estimator option as the node sets it, e.g. output_stride=8 "
                         "(PoseNet: one engine per stride)")
