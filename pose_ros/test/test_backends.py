@@ -128,7 +128,7 @@ class CountingFactory:
         self.made: list[tuple[str, OnnxRuntimeBackend]] = []
         self.profiled = profiled
 
-    def __call__(self, files, profile):
+    def __call__(self, files, profile, cancel):
         backend = (ProfiledOnnxRuntime(files.onnx, profile) if self.profiled
                    else create_backend("onnxruntime", files, input_shapes=profile.opt(),
                                        threads=1))
@@ -225,9 +225,9 @@ def test_tensorrt_warm_up_and_inference_in_two_threads_build_one_engine(model_di
 
     make, made = backend_factory("tensorrt", engine_dir=tmp_path), []
 
-    def counting(files, profile):
+    def counting(files, profile, cancel):
         made.append(threading.current_thread().name)
-        return make(files, profile)
+        return make(files, profile, cancel)
     estimator = MoveNetSinglePoseEstimator(model_spec("movenet_lightning"), model_dir,
                                            counting, MoveNetConfig())
     in_thread("warm_up", estimator.warm_up)

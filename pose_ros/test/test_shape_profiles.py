@@ -35,7 +35,7 @@ def recording_estimator(model: str, model_dir, camera_sizes, **options):
     estimator = create_estimator(model, backend="onnxruntime", model_dir=model_dir, **options)
     made: list[ShapeRecordingOnnxRuntime] = []
 
-    def make(files, profile):
+    def make(files, profile, cancel):
         made.append(ShapeRecordingOnnxRuntime(files, profile))
         return made[-1]
     estimator._make_backend = make

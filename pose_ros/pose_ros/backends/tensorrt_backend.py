@@ -17,6 +17,7 @@ Written against NVIDIA's TensorRT Python API, versions 10 (JetPack 6) and 11:
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from pose_ros.backends.base import Backend, TensorInfo
+from pose_ros.backends.build_progress import BuildCancelled, BuildProgress
 from pose_ros.backends.engine_cache import (
     EngineIdentity,
     EngineMetadata,
@@ -81,8 +83,9 @@ def engine_identity(onnx_path: Path, onnx_bytes: bytes, precision: str,
 
 
 def build_engine(onnx_bytes: bytes, precision: str, profile: ShapeProfile,
-                 timing_cache: Path) -> bytes:
-    """Build a serialized engine, showing the builder's progress."""
+                 timing_cache: Path, cancel: threading.Event | None = None) -> bytes:
+    """Build a serialized engine, showing the builder's progress; once ``cancel`` is
+    set, TensorRT abandons it at its next step and :class:`BuildCancelled` is raised."""
     trt, major = _trt()
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
@@ -106,49 +109,60 @@ def build_engine(onnx_bytes: bytes, precision: str, profile: ShapeProfile,
     config.add_optimization_profile(opt_profile)
     cache = config.create_timing_cache(timing_cache.read_bytes() if timing_cache.exists() else b"")
     config.set_timing_cache(cache, ignore_mismatch=False)
-    config.progress_monitor = _progress_monitor(trt)
-    start = time.monotonic()
+    progress = BuildProgress(cancel)
+    config.progress_monitor = _progress_monitor(trt, progress)
     serialized = builder.build_serialized_network(network, config)
+    if serialized is None and progress.cancel.is_set():
+        raise BuildCancelled(f"TensorRT engine build stopped after {progress.elapsed():.0f} s, "
+                             "as asked")
     if serialized is None:
         raise RuntimeError("TensorRT failed to build the engine (see its log above)")
     timing_cache.write_bytes(memoryview(config.get_timing_cache().serialize()))
-    say(f"engine built in {time.monotonic() - start:.0f} s")
+    say(f"engine built in {progress.elapsed():.0f} s")
     return bytes(serialized)
 
 
-def _progress_monitor(trt: Any) -> Any:
+def _progress_monitor(trt: Any, progress: BuildProgress) -> Any:
+    """TensorRT's IProgressMonitor, forwarding to ``progress`` (tested without TensorRT:
+    test_build_progress.py); the forwarding itself runs only where TensorRT does."""
     class Monitor(trt.IProgressMonitor):
         def __init__(self) -> None:
             trt.IProgressMonitor.__init__(self)
 
         def phase_start(self, phase_name: str, parent_phase: str | None,
                         num_steps: int) -> None:
-            say(f"TensorRT: {phase_name} ({num_steps} steps)")
+            progress.phase_start(phase_name, parent_phase, num_steps)
 
         def step_complete(self, phase_name: str, step: int) -> bool:
-            return True  # keep building
+            return progress.step_complete(phase_name, step)
 
         def phase_finish(self, phase_name: str) -> None:
-            pass
+            progress.phase_finish(phase_name)
 
     return Monitor()
 
 
 class TensorRTBackend(Backend):
     name = "tensorrt"
+    slow_to_make = True  # an engine not in the cache takes minutes to build
 
     def __init__(self, onnx_path: Path, engine_dir: Path, profile: ShapeProfile,
-                 precision: str = "fp16", device: int = 0) -> None:
+                 precision: str = "fp16", device: int = 0,
+                 cancel: threading.Event | None = None) -> None:
         from pose_ros.backends.cuda_buffers import CudaContext
 
         trt, _ = _trt()
         self.profile = profile
         self._cuda = CudaContext(device)
-        with self._cuda.current():
-            self._load(trt, onnx_path, engine_dir, profile, precision)
+        try:
+            with self._cuda.current():
+                self._load(trt, onnx_path, engine_dir, profile, precision, cancel)
+        except BaseException:
+            self._cuda.close()  # a failed or cancelled build leaves no context behind
+            raise
 
     def _load(self, trt: Any, onnx_path: Path, engine_dir: Path, profile: ShapeProfile,
-              precision: str) -> None:
+              precision: str, cancel: threading.Event | None) -> None:
         onnx_bytes = onnx_path.read_bytes()
         identity = engine_identity(onnx_path, onnx_bytes, precision, profile,
                                    self._cuda.device_name)
@@ -163,7 +177,7 @@ class TensorRTBackend(Backend):
                 f"{self.engine_path.name})")
             start = time.monotonic()
             serialized = build_engine(onnx_bytes, precision, profile,
-                                      engine_dir / f"{onnx_path.stem}.timing.cache")
+                                      engine_dir / f"{onnx_path.stem}.timing.cache", cancel)
             store_engine(self.engine_path, serialized, EngineMetadata(
                 identity, datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 round(time.monotonic() - start, 1)))

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import abc
+import threading
+import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,19 +23,37 @@ from pose_ros.models.registry import ModelSpec
 from pose_ros.transforms import ImageToInput
 from pose_ros.types import Pose
 
-#: makes the backend of a model file for inputs of a profile (TensorRT: the engine's)
-BackendFactory = Callable[[ModelFiles, ShapeProfile], Backend]
+#: makes the backend of a model file for inputs of a profile (TensorRT: the engine's),
+#: giving up once the event is set (a TensorRT build stops at its next step)
+BackendFactory = Callable[[ModelFiles, ShapeProfile, threading.Event], Backend]
 
 
 class InvalidModelOutput(ValueError):
     """The backend returned values no model produces (NaN, inf)."""
 
 
+class EngineBuilding(RuntimeError):
+    """No backend serves this frame yet: one is being made off the inference thread (a
+    TensorRT engine: minutes), while the current one serves the frames it can; this
+    frame is not served."""
+
+
+@dataclass
+class _PendingBackend:
+    """A backend being made off the inference thread."""
+
+    output_stride: int | None
+    input_shape: tuple[int, ...]
+    made: Future[Backend]
+    started: float
+
+
 def backend_factory(kind: str = "auto", threads: int = 0, precision: str = "fp16",
                     engine_dir: Path | None = None) -> BackendFactory:
-    def make(files: ModelFiles, profile: ShapeProfile) -> Backend:
+    def make(files: ModelFiles, profile: ShapeProfile, cancel: threading.Event) -> Backend:
         return create_backend(kind, files, input_shapes=profile.opt(), profile=profile,
-                              engine_dir=engine_dir, threads=threads, precision=precision)
+                              engine_dir=engine_dir, threads=threads, precision=precision,
+                              cancel=cancel)
     return make
 
 
@@ -79,6 +100,11 @@ class PoseEstimator(abc.ABC):
         #: the frame's own, which joins them: set before the first frame to build one
         #: TensorRT engine for several cameras (pose-ros-models engine build --camera-size)
         self.camera_sizes: list[tuple[int, int]] = []
+        #: set: a backend being made gives up (a TensorRT build stops at its next step);
+        #: close() sets it, a node shares its stop event (Ctrl-C, cleanup)
+        self.cancel = threading.Event()
+        self._builder: ThreadPoolExecutor | None = None  # made on the first slow build
+        self._pending: _PendingBackend | None = None
         #: how often the stamps broke off and temporal state was forgotten (diagnostics)
         self.temporal_resets = 0
         self._last_stamp: float | None = None
@@ -143,6 +169,13 @@ class PoseEstimator(abc.ABC):
         self.reset()
 
     def close(self) -> None:
+        self.cancel.set()  # a build under way is abandoned, not waited out
+        if self._builder is not None:
+            self._builder.shutdown(wait=True)
+            self._builder = None
+        if self._pending is not None and self._pending.made.exception() is None:
+            self._pending.made.result().close()  # finished before it saw the cancel
+        self._pending = None
         for made in self._backends.values():
             for backend in made:
                 backend.close()
@@ -156,20 +189,53 @@ class PoseEstimator(abc.ABC):
         this configuration feeds for the camera sizes seen (``input_shapes``). Each
         backend says what it serves, so no cache key has to guess it before it exists."""
         shapes = {self.spec.input.name: tuple(input_shape)}
+        self._adopt_finished_build()
         made = self._backends.setdefault(output_stride, [])
         for backend in made:
             if backend.serves(shapes):
                 return backend
+        if self._pending is not None:  # one build at a time; then this shape's turn
+            raise self._building(input_shape)
         if camera_size not in self.camera_sizes:
             self.camera_sizes.append(camera_size)
         profile = input_profile(self.spec, self.config,
                                 [camera_size, *(s for s in self.camera_sizes if s != camera_size)],
                                 output_stride)
-        backend = self._make_backend(model_files(self.spec, self.model_dir, output_stride),
-                                     profile)
+        files = model_files(self.spec, self.model_dir, output_stride)
+        if not any(b.slow_to_make for each in self._backends.values() for b in each):
+            backend = self._make_backend(files, profile, self.cancel)  # warm-up: wait
+            self._add(output_stride, backend)
+            return backend
+        # serving already: minutes of engine build must not stall the frames the current
+        # backend serves, so it is made on a thread of its own
+        if self._builder is None:
+            self._builder = ThreadPoolExecutor(1, thread_name_prefix="pose_backend_build")
+        self._pending = _PendingBackend(
+            output_stride, tuple(input_shape),
+            self._builder.submit(self._make_backend, files, profile, self.cancel),
+            time.monotonic())
+        raise self._building(input_shape)
+
+    def _building(self, input_shape: tuple[int, ...]) -> EngineBuilding:
+        assert self._pending is not None
+        return EngineBuilding(
+            f"a backend for input {self._pending.input_shape} is being made off the inference "
+            f"thread ({time.monotonic() - self._pending.started:.0f} s so far); input "
+            f"{tuple(input_shape)} is served once it is ready")
+
+    def _adopt_finished_build(self) -> None:
+        """A backend made off the thread, once ready, serves from now on (before the
+        older ones: its profile covers their cameras too). A failed build raises here,
+        once, on the frame that finds it."""
+        if self._pending is None or not self._pending.made.done():
+            return
+        pending, self._pending = self._pending, None
+        self._add(pending.output_stride, pending.made.result(), first=True)
+
+    def _add(self, output_stride: int | None, backend: Backend, first: bool = False) -> None:
         self.backend_name, self.backend_reason = backend.name, backend.reason
-        made.append(backend)
-        return backend
+        made = self._backends.setdefault(output_stride, [])
+        made.insert(0 if first else len(made), backend)
 
     @staticmethod
     def _to_image(poses: list[Pose], transform: ImageToInput) -> list[Pose]:

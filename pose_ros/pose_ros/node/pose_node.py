@@ -47,7 +47,7 @@ from visualization_msgs.msg import MarkerArray
 
 from pose_ros.api import create_estimator
 from pose_ros.drawing import draw
-from pose_ros.estimators.base import InvalidModelOutput, PoseEstimator
+from pose_ros.estimators.base import EngineBuilding, InvalidModelOutput, PoseEstimator
 from pose_ros.frame_buffers import release_free_memory
 from pose_ros.models.registry import default_model_dir, model_spec
 from pose_ros.node import messages
@@ -412,6 +412,9 @@ class PoseNode(LifecycleNode):
             poses = estimator.postprocess(outputs, prepared, timestamp)
         except InvalidModelOutput as e:
             self._reject("invalid_model_output", str(e))
+            return
+        except EngineBuilding as e:  # a new camera size or stride: served once built
+            self._reject("engine_building", str(e))
             return
         except Exception as e:  # a backend failure on one frame must not stop the node
             self._reject("inference_error", f"{type(e).__name__}: {e}")

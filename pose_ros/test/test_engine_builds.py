@@ -1,0 +1,152 @@
+"""A backend that takes minutes to make (a TensorRT engine) is made off the inference
+thread once frames are being served, and a build is abandoned when asked to stop.
+
+The backend is the real ONNX Runtime one, made slow to construct (as an engine build
+is) and serving only its profile's shapes (as an engine does): the estimator's rule
+and threads are TensorRT's; only the minutes are seconds here."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import cv2
+import pytest
+
+from pose_ros.backends.build_progress import BuildCancelled
+from pose_ros.backends.onnxruntime_backend import OnnxRuntimeBackend
+from pose_ros.estimators import PoseNetConfig, PoseNetEstimator
+from pose_ros.estimators.base import EngineBuilding
+from pose_ros.models.registry import model_spec
+
+BUILD_S = 2.0
+BLOCK_LIMIT_S = 0.1
+
+
+class SlowToBuildOnnxRuntime(OnnxRuntimeBackend):
+    """ONNX Runtime taking BUILD_S to make (giving up when ``cancel`` is set, as a
+    TensorRT build does) and serving its profile's shapes only; it records each run."""
+
+    slow_to_make = True
+
+    def __init__(self, files, profile, cancel: threading.Event) -> None:
+        if cancel.wait(BUILD_S):
+            raise BuildCancelled("stopped, as asked")
+        super().__init__(files.onnx, threads=1)
+        self.profile = profile
+        self.ran: list[tuple[tuple[int, ...], float]] = []  # (input shape, seconds)
+
+    def serves(self, input_shapes) -> bool:
+        return self.profile.covers(input_shapes)
+
+    def run(self, feeds):
+        start = time.perf_counter()
+        outputs = super().run(feeds)
+        self.ran.append((feeds["image"].shape, time.perf_counter() - start))
+        return outputs
+
+
+class SlowFactory:
+    def __init__(self) -> None:
+        self.made: list[SlowToBuildOnnxRuntime] = []
+        self.threads: list[str] = []
+        self.failed: list[BaseException] = []
+
+    def __call__(self, files, profile, cancel):
+        self.threads.append(threading.current_thread().name)
+        try:
+            self.made.append(SlowToBuildOnnxRuntime(files, profile, cancel))
+        except BaseException as e:
+            self.failed.append(e)
+            raise
+        return self.made[-1]
+
+    def inference_s(self) -> float:
+        return sum(seconds for backend in self.made for _, seconds in backend.ran)
+
+
+def on_thread(name: str, work) -> None:
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as e:  # handed to the test's thread
+            errors.append(e)
+    thread = threading.Thread(target=run, name=name)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+
+
+@pytest.fixture
+def slow_posenet(model_dir):
+    factory = SlowFactory()
+    estimator = PoseNetEstimator(model_spec("posenet_mobilenet"), model_dir, factory,
+                                 PoseNetConfig(output_stride=16, decoding="single"))
+    yield estimator, factory
+    estimator.close()
+
+
+def test_a_new_engine_builds_off_the_inference_thread_while_the_old_one_serves(
+        slow_posenet, astronaut):
+    estimator, factory = slow_posenet
+    small, large = cv2.resize(astronaut, (320, 240)), cv2.resize(astronaut, (960, 720))
+    log: list[tuple[str, str, float]] = []  # (frame, outcome, seconds not inferring)
+
+    def serve() -> None:
+        estimator.warm_up(320, 240)  # configure: the first engine is waited for
+        deadline = time.monotonic() + 10 * BUILD_S
+        while time.monotonic() < deadline:
+            for name, image in (("small", small), ("large", large)):
+                inferring, start = factory.inference_s(), time.perf_counter()
+                try:
+                    outcome = "poses" if estimator.estimate(image) else "none"
+                except EngineBuilding:
+                    outcome = "building"
+                blocked = time.perf_counter() - start - (factory.inference_s() - inferring)
+                log.append((name, outcome, blocked))
+            if [o for n, o, _ in log if n == "large"][-3:] == ["poses"] * 3:
+                return
+    on_thread("pose_inference", serve)
+
+    # one build at configure, on the inference thread; one more, off it; never a third
+    assert factory.threads == ["pose_inference", "pose_backend_build_0"], factory.threads
+    large_outcomes = [o for n, o, _ in log if n == "large"]
+    building = large_outcomes.count("building")
+    assert building >= 2 and large_outcomes[:building] == ["building"] * building, log
+    assert large_outcomes[building:] == ["poses"] * (len(large_outcomes) - building), log
+    # the old engine kept serving its frames all along, poses every time
+    assert all(o == "poses" for n, o, _ in log if n == "small"), log
+    assert sum(1 for n, _, _ in log[: 2 * building] if n == "small") >= 2
+    # the build never held the inference thread up
+    worst = max(blocked for _, _, blocked in log)
+    assert worst < BLOCK_LIMIT_S, f"inference thread blocked {worst:.3f} s: {log}"
+    # after the build, the new shape is served by the new backend (and only by it)
+    first, second = factory.made
+    large_shape = second.ran[-1][0]
+    assert large_shape[1] > 400 and not first.profile.covers({"image": large_shape})
+    assert all(shape != large_shape for shape, _ in first.ran)
+
+
+def test_closing_mid_build_abandons_the_build(slow_posenet, astronaut):
+    estimator, factory = slow_posenet
+    on_thread("pose_inference", lambda: estimator.warm_up(320, 240))
+    with pytest.raises(EngineBuilding, match="being made off the inference thread"):
+        estimator.estimate(cv2.resize(astronaut, (960, 720)))
+    start = time.monotonic()
+    estimator.close()
+    assert time.monotonic() - start < BUILD_S / 2  # not waited out
+    assert len(factory.made) == 1 and isinstance(factory.failed[0], BuildCancelled)
+
+
+def test_a_second_new_shape_waits_for_the_build_under_way(slow_posenet, astronaut):
+    """One build at a time: a frame needing yet another profile is dropped meanwhile,
+    and gets its own build once the first is adopted."""
+    estimator, factory = slow_posenet
+    on_thread("pose_inference", lambda: estimator.warm_up(320, 240))
+    for size in ((960, 720), (1280, 960), (960, 720), (1280, 960)):
+        with pytest.raises(EngineBuilding):
+            estimator.estimate(cv2.resize(astronaut, size))
+    assert len(factory.threads) == 2
