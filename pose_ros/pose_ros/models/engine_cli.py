@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pose_ros.backends.build_progress import BuildCancelled
 from pose_ros.backends.engine_cache import list_engines
 from pose_ros.evaluation.cli import parse_set, parse_size
 from pose_ros.models.registry import model_names
@@ -23,6 +26,7 @@ from pose_ros.progress import megabytes, say
 
 #: the size the node warms up at (PoseEstimator.warm_up's default)
 DEFAULT_CAMERA_SIZE = (640, 480)
+INTERRUPTED = 130  # a shell's exit status after Ctrl-C
 
 
 def engine_dir(args: argparse.Namespace) -> Path:
@@ -81,12 +85,40 @@ def cmd_build(args: argparse.Namespace) -> int:
     start = time.monotonic()
     say(f"TensorRT {args.precision} engine for {args.model}, cameras "
         f"{', '.join(f'{w}x{h}' for w, h in sizes)}, in {engine_dir(args)}")
-    try:
-        estimator.warm_up(*sizes[0])  # the first size is the one the engine is tuned for
+    try:  # the first size is the one the engine is tuned for
+        status = until_interrupted(lambda: estimator.warm_up(*sizes[0]), estimator.cancel)
     finally:
         estimator.close()
-    say(f"done in {time.monotonic() - start:.0f} s ('pose-ros-models engine list' shows it)")
-    return 0
+    if status == 0:
+        say(f"done in {time.monotonic() - start:.0f} s ('pose-ros-models engine list' "
+            "shows it)")
+    return status
+
+
+def until_interrupted(work: Callable[[], None], cancel: threading.Event) -> int:
+    """Run ``work`` on a thread of its own; Ctrl-C sets ``cancel`` (TensorRT stops the
+    build at its next step) and waits for it to end: 0, or INTERRUPTED. The main thread
+    only waits, so a signal is seen at once, not after the build's native code returns."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as e:  # handed to the main thread
+            errors.append(e)
+    worker = threading.Thread(target=run, name="engine_build", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():  # sleeps, not join(): a join cut short by the signal
+            time.sleep(0.1)       # can report the thread ended while it still runs
+    except KeyboardInterrupt:
+        say("interrupted: stopping the engine build (TensorRT stops at its next step)")
+        cancel.set()
+        worker.join()
+        return INTERRUPTED
+    if errors and not isinstance(errors[0], BuildCancelled):
+        raise errors[0]
+    return INTERRUPTED if errors else 0
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

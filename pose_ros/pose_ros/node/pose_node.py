@@ -222,6 +222,9 @@ class PoseNode(LifecycleNode):
             self.spec.name, backend=self.values["backend"], model_dir=model_dir,
             threads=self.values["threads"], engine_dir=self.values["engine_dir"] or None,
             **estimator_options(self.spec.family, self.values))
+        # the node's stop (cleanup, shutdown, Ctrl-C) stops an engine build under way;
+        # the estimator sets it too as it closes, when the thread ends all the same
+        estimator.cancel = self._stop
         try:
             estimator.check_model()  # a missing or modified model fails now, not at frame 1
             estimator.warm_up()  # the backend loads now, not while the first frames wait
