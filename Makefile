@@ -103,10 +103,19 @@ setup build: $(BUILD_STAMP)
 models: $(BUILD_STAMP)
 	$(RUN) pose-ros-models convert
 
+# Type stubs mypy reads (requirements/type-stubs.txt says why they are not in a venv).
+TYPE_STUBS := $(ROOT)/.ws/type-stubs
+$(TYPE_STUBS)/.installed: requirements/type-stubs.txt tools/fix_tensorrt_stubs.py $(VENV_STAMP)
+	rm -rf $(TYPE_STUBS)
+	$(VENV)/bin/python -m pip install --quiet --no-deps --target $(TYPE_STUBS) \
+		-r requirements/type-stubs.txt
+	$(VENV)/bin/python tools/fix_tensorrt_stubs.py $(TYPE_STUBS)
+	touch $@
+
 # Static checks, settings in pyproject.toml; tools/lint.py prints one line per tool.
 # The first distro's venv has the pinned ruff and mypy (requirements/common.txt).
 .PHONY: lint
-lint: $(VENV_STAMP)
+lint: $(VENV_STAMP) $(TYPE_STUBS)/.installed
 	@env -u PYTHONPATH $(VENV)/bin/python tools/lint.py 2>&1 | tee $(ROOT)/.ws/lint.log
 
 # The static checks once, then every distro in turn, each in its own workspace; a leg

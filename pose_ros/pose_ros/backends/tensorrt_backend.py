@@ -21,7 +21,7 @@ import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -36,6 +36,9 @@ from pose_ros.backends.engine_cache import (
 )
 from pose_ros.backends.shape_profiles import ShapeProfile
 from pose_ros.progress import say
+
+if TYPE_CHECKING:  # the stubs' types; at run time TensorRT is imported where used
+    import tensorrt
 
 PRECISIONS = ("fp32", "fp16")
 
@@ -59,10 +62,10 @@ def tensorrt_available() -> tuple[bool, str]:
     return True, f"TensorRT {tensorrt.__version__} with a CUDA GPU"
 
 
-def _trt() -> tuple[Any, int]:
-    import tensorrt as trt
+def _major_version() -> int:
+    import tensorrt as trt  # imported where used: TensorRT is optional (typed: tensorrt-stubs)
 
-    return trt, int(trt.__version__.split(".")[0])
+    return int(trt.__version__.split(".")[0])
 
 
 def fp16_onnx(onnx_bytes: bytes) -> bytes:
@@ -77,7 +80,8 @@ def fp16_onnx(onnx_bytes: bytes) -> bytes:
 
 def engine_identity(onnx_path: Path, onnx_bytes: bytes, precision: str,
                     profile: ShapeProfile, gpu_name: str) -> EngineIdentity:
-    trt, _ = _trt()
+    import tensorrt as trt
+
     return EngineIdentity(onnx_path.stem, hashlib.sha256(onnx_bytes).hexdigest(),
                           trt.__version__, gpu_name, precision, profile)
 
@@ -86,7 +90,9 @@ def build_engine(onnx_bytes: bytes, precision: str, profile: ShapeProfile,
                  timing_cache: Path, cancel: threading.Event | None = None) -> bytes:
     """Build a serialized engine, showing the builder's progress; once ``cancel`` is
     set, TensorRT abandons it at its next step and :class:`BuildCancelled` is raised."""
-    trt, major = _trt()
+    import tensorrt as trt
+
+    major = _major_version()
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
     logger = trt.Logger(trt.Logger.WARNING)
@@ -104,13 +110,13 @@ def build_engine(onnx_bytes: bytes, precision: str, profile: ShapeProfile,
     if precision == "fp16" and major < 11:
         config.set_flag(trt.BuilderFlag.FP16)
     opt_profile = builder.create_optimization_profile()
-    for name, (lo, opt, hi) in profile.shapes.items():
-        opt_profile.set_shape(name, lo, opt, hi)
+    for name, shapes in profile.shapes.items():
+        opt_profile.set_shape(name, *(trt.Dims(list(shape)) for shape in shapes))
     config.add_optimization_profile(opt_profile)
     cache = config.create_timing_cache(timing_cache.read_bytes() if timing_cache.exists() else b"")
     config.set_timing_cache(cache, ignore_mismatch=False)
     progress = BuildProgress(cancel)
-    config.progress_monitor = _progress_monitor(trt, progress)
+    config.progress_monitor = _progress_monitor(progress)
     serialized = builder.build_serialized_network(network, config)
     if serialized is None and progress.cancel.is_set():
         raise BuildCancelled(f"TensorRT engine build stopped after {progress.elapsed():.0f} s, "
@@ -122,9 +128,11 @@ def build_engine(onnx_bytes: bytes, precision: str, profile: ShapeProfile,
     return bytes(serialized)
 
 
-def _progress_monitor(trt: Any, progress: BuildProgress) -> Any:
+def _progress_monitor(progress: BuildProgress) -> tensorrt.IProgressMonitor:
     """TensorRT's IProgressMonitor, forwarding to ``progress`` (tested without TensorRT:
     test_build_progress.py); the forwarding itself runs only where TensorRT does."""
+    import tensorrt as trt
+
     class Monitor(trt.IProgressMonitor):
         def __init__(self) -> None:
             trt.IProgressMonitor.__init__(self)
@@ -151,18 +159,19 @@ class TensorRTBackend(Backend):
                  cancel: threading.Event | None = None) -> None:
         from pose_ros.backends.cuda_buffers import CudaContext
 
-        trt, _ = _trt()
         self.profile = profile
         self._cuda = CudaContext(device)
         try:
             with self._cuda.current():
-                self._load(trt, onnx_path, engine_dir, profile, precision, cancel)
+                self._load(onnx_path, engine_dir, profile, precision, cancel)
         except BaseException:
             self._cuda.close()  # a failed or cancelled build leaves no context behind
             raise
 
-    def _load(self, trt: Any, onnx_path: Path, engine_dir: Path, profile: ShapeProfile,
+    def _load(self, onnx_path: Path, engine_dir: Path, profile: ShapeProfile,
               precision: str, cancel: threading.Event | None) -> None:
+        import tensorrt as trt
+
         onnx_bytes = onnx_path.read_bytes()
         identity = engine_identity(onnx_path, onnx_bytes, precision, profile,
                                    self._cuda.device_name)
@@ -188,7 +197,7 @@ class TensorRTBackend(Backend):
         for i in range(self._engine.num_io_tensors):
             name = self._engine.get_tensor_name(i)
             info = TensorInfo(name, np.dtype(trt.nptype(self._engine.get_tensor_dtype(name))),
-                              tuple(self._engine.get_tensor_shape(name)))
+                              self._engine.get_tensor_shape(name)[:])
             is_input = self._engine.get_tensor_mode(name) == trt.TensorIOMode.INPUT
             (self._inputs if is_input else self._outputs).append(info)
 
@@ -211,7 +220,7 @@ class TensorRTBackend(Backend):
             self._context.set_tensor_address(info.name, address)
         results = {}
         for info in self._outputs:
-            shape = tuple(self._context.get_tensor_shape(info.name))
+            shape: tuple[int, ...] = self._context.get_tensor_shape(info.name)[:]
             host, address = self._cuda.buffer(info.name, shape, info.dtype)
             self._context.set_tensor_address(info.name, address)
             results[info.name] = host
@@ -224,6 +233,5 @@ class TensorRTBackend(Backend):
 
     def close(self) -> None:
         with self._cuda.current():  # the engine's GPU memory is freed in its context
-            self._context = None
-            self._engine = None
+            del self._context, self._engine
         self._cuda.close()
