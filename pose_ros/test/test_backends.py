@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
+from named_threads import in_thread
 from pose_ros.backends import choose_backend, create_backend
 from pose_ros.backends.onnxruntime_backend import OnnxRuntimeBackend
 from pose_ros.backends.shape_profiles import ShapeProfile
@@ -146,21 +147,6 @@ class ProfiledOnnxRuntime(OnnxRuntimeBackend):
 
     def serves(self, input_shapes) -> bool:
         return self.profile.covers(input_shapes)
-
-
-def in_thread(name: str, work) -> None:
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            work()
-        except BaseException as e:  # handed to the test's thread
-            errors.append(e)
-    thread = threading.Thread(target=run, name=name)
-    thread.start()
-    thread.join()
-    if errors:
-        raise errors[0]
 
 
 @pytest.mark.parametrize("profiled", [False, True], ids=["any_shape", "fixed_profile"])

@@ -13,6 +13,7 @@ import time
 import cv2
 import pytest
 
+from named_threads import in_thread
 from pose_ros.backends.build_progress import BuildCancelled
 from pose_ros.backends.onnxruntime_backend import OnnxRuntimeBackend
 from pose_ros.estimators import PoseNetConfig, PoseNetEstimator
@@ -65,21 +66,6 @@ class SlowFactory:
         return sum(seconds for backend in self.made for _, seconds in backend.ran)
 
 
-def on_thread(name: str, work) -> None:
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            work()
-        except BaseException as e:  # handed to the test's thread
-            errors.append(e)
-    thread = threading.Thread(target=run, name=name)
-    thread.start()
-    thread.join()
-    if errors:
-        raise errors[0]
-
-
 @pytest.fixture
 def slow_posenet(model_dir):
     factory = SlowFactory()
@@ -109,7 +95,7 @@ def test_a_new_engine_builds_off_the_inference_thread_while_the_old_one_serves(
                 log.append((name, outcome, blocked))
             if [o for n, o, _ in log if n == "large"][-3:] == ["poses"] * 3:
                 return
-    on_thread("pose_inference", serve)
+    in_thread("pose_inference", serve)
 
     # one build at configure, on the inference thread; one more, off it; never a third
     assert factory.threads == ["pose_inference", "pose_backend_build_0"], factory.threads
@@ -132,7 +118,7 @@ def test_a_new_engine_builds_off_the_inference_thread_while_the_old_one_serves(
 
 def test_closing_mid_build_abandons_the_build(slow_posenet, astronaut):
     estimator, factory = slow_posenet
-    on_thread("pose_inference", lambda: estimator.warm_up(320, 240))
+    in_thread("pose_inference", lambda: estimator.warm_up(320, 240))
     with pytest.raises(EngineBuilding, match="being made off the inference thread"):
         estimator.estimate(cv2.resize(astronaut, (960, 720)))
     start = time.monotonic()
@@ -145,7 +131,7 @@ def test_a_second_new_shape_waits_for_the_build_under_way(slow_posenet, astronau
     """One build at a time: a frame needing yet another profile is dropped meanwhile,
     and gets its own build once the first is adopted."""
     estimator, factory = slow_posenet
-    on_thread("pose_inference", lambda: estimator.warm_up(320, 240))
+    in_thread("pose_inference", lambda: estimator.warm_up(320, 240))
     for size in ((960, 720), (1280, 960), (960, 720), (1280, 960)):
         with pytest.raises(EngineBuilding):
             estimator.estimate(cv2.resize(astronaut, size))
