@@ -20,7 +20,7 @@ from typing import Any
 
 from pose_ros.backends.build_progress import BuildCancelled
 from pose_ros.backends.engine_cache import list_engines
-from pose_ros.evaluation.cli import parse_set, parse_size
+from pose_ros.command_line import parse_set, parse_size
 from pose_ros.models.registry import model_names
 from pose_ros.progress import megabytes, say
 
