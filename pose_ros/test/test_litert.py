@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pose_ros.api import create_estimator
+from backend_poses import assert_same_poses_as_onnxruntime
 from pose_ros.backends import BackendUnavailable, choose_backend, create_backend
 from pose_ros.backends.onnxruntime_backend import OnnxRuntimeBackend
 from pose_ros.models.converted import converted_entry
@@ -76,8 +76,8 @@ def test_the_conversion_recorded_every_tflite_file(model_dir):
 def test_auto_runs_the_cpu_backend_measured_for_the_model(name, model_dir):
     spec = model_spec(name)
     backend, why = choose_backend("auto", model_files(spec, model_dir))
-    if backend == "tensorrt":
-        pytest.skip("TensorRT runs here: the CPU choice does not apply")
+    if backend in ("tensorrt", "cuda"):
+        pytest.skip(f"{backend} runs here: the CPU choice does not apply")
     assert backend == spec.cpu_backend, why
     assert why.startswith("no TensorRT (")
 
@@ -89,25 +89,16 @@ def test_without_a_tflite_file_auto_says_why_it_runs_onnxruntime(model_dir):
     assert files.tflite is None
     forced = type(files)(files.onnx, None, {}, cpu_backend="litert")
     backend, why = choose_backend("auto", forced)
-    if backend != "tensorrt":
-        assert backend == "onnxruntime" and "no file for this model here" in why
-    with pytest.raises(BackendUnavailable, match=r"backend litert: no TFLite file for "
+    if backend not in ("tensorrt", "cuda"):
+        assert backend == "onnxruntime" and "no file for posenet_mobilenet.stride8" in why
+    with pytest.raises(BackendUnavailable, match=r"backend litert: LiteRT has no file for "
                                            r"posenet_mobilenet\.stride8"):
         create_backend("litert", files, input_shapes={"image": (1, 257, 257, 3)})
 
 
 @pytest.mark.parametrize("name", ["movenet_lightning", "posenet_mobilenet"])
 def test_an_estimator_on_litert_finds_the_same_pose(name, model_dir, astronaut):
-    poses = {}
-    for backend in ("litert", "onnxruntime"):
-        est = create_estimator(name, backend=backend, model_dir=model_dir)
-        poses[backend] = est.estimate(astronaut)
-        assert est.backend_name == backend
-        est.close()
-    assert len(poses["litert"]) == len(poses["onnxruntime"]) > 0
-    for a, b in zip(poses["litert"], poses["onnxruntime"]):
-        assert np.abs(a.xy - b.xy).max() < 0.5  # pixels
-        assert np.abs(a.scores - b.scores).max() < 1e-3
+    assert_same_poses_as_onnxruntime(name, "litert", astronaut, model_dir)
 
 
 def test_a_missing_tflite_file_falls_back_and_a_damaged_one_is_refused(model_dir, tmp_path):
@@ -117,7 +108,7 @@ def test_a_missing_tflite_file_falls_back_and_a_damaged_one_is_refused(model_dir
     files = model_files(spec, tmp_path)
     assert files.tflite is None
     backend, why = choose_backend("auto", files)
-    if backend != "tensorrt":
+    if backend not in ("tensorrt", "cuda"):
         assert backend == "onnxruntime" and "'pose-ros-models convert' makes them" in why
     data = (model_dir / spec.tflite_filename()).read_bytes()
     (tmp_path / spec.tflite_filename()).write_bytes(data[: len(data) // 2])
