@@ -30,7 +30,7 @@ NOT_IN_CORE_LEG = {
         "test_model_files.py", "test_node.py", "test_node_threads.py",
         "test_package_metadata.py", "test_parameters.py",
         "test_properties.py", "test_rclpy_compat.py", "test_robustness.py", "test_soak.py",
-        "test_launch.py", "test_lifecycle.py"],
+        "test_launch.py", "test_lifecycle.py", "test_node_engine_builds.py"],
         _ROS),
     "test_models_conversion.py": "onnx, a conversion tool a robot does not install",
     "test_convert_requirements.py": "the conversion environment, not the core (asks the "

@@ -7,7 +7,6 @@ and threads are TensorRT's; only the minutes are seconds here."""
 
 from __future__ import annotations
 
-import threading
 import time
 
 import cv2
@@ -15,55 +14,12 @@ import pytest
 
 from named_threads import in_thread
 from pose_ros.backends.build_progress import BuildCancelled
-from pose_ros.backends.onnxruntime_backend import OnnxRuntimeBackend
 from pose_ros.estimators import PoseNetConfig, PoseNetEstimator
 from pose_ros.estimators.base import EngineBuilding
 from pose_ros.models.registry import model_spec
+from slow_backends import BUILD_S, SlowFactory
 
-BUILD_S = 2.0
 BLOCK_LIMIT_S = 0.1
-
-
-class SlowToBuildOnnxRuntime(OnnxRuntimeBackend):
-    """ONNX Runtime taking BUILD_S to make (giving up when ``cancel`` is set, as a
-    TensorRT build does) and serving its profile's shapes only; it records each run."""
-
-    slow_to_make = True
-
-    def __init__(self, files, profile, cancel: threading.Event) -> None:
-        if cancel.wait(BUILD_S):
-            raise BuildCancelled("stopped, as asked")
-        super().__init__(files.onnx, threads=1)
-        self.profile = profile
-        self.ran: list[tuple[tuple[int, ...], float]] = []  # (input shape, seconds)
-
-    def serves(self, input_shapes) -> bool:
-        return self.profile.covers(input_shapes)
-
-    def run(self, feeds):
-        start = time.perf_counter()
-        outputs = super().run(feeds)
-        self.ran.append((feeds["image"].shape, time.perf_counter() - start))
-        return outputs
-
-
-class SlowFactory:
-    def __init__(self) -> None:
-        self.made: list[SlowToBuildOnnxRuntime] = []
-        self.threads: list[str] = []
-        self.failed: list[BaseException] = []
-
-    def __call__(self, files, profile, cancel):
-        self.threads.append(threading.current_thread().name)
-        try:
-            self.made.append(SlowToBuildOnnxRuntime(files, profile, cancel))
-        except BaseException as e:
-            self.failed.append(e)
-            raise
-        return self.made[-1]
-
-    def inference_s(self) -> float:
-        return sum(seconds for backend in self.made for _, seconds in backend.ran)
 
 
 @pytest.fixture
