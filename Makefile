@@ -141,7 +141,8 @@ test-distro: models
 FAST_TESTS := $(addprefix pose_ros/test/,$(addsuffix .py,test_api test_backends \
 	test_cdr_image test_cdr_person_array test_decoders test_image_conversion \
 	test_node_threads test_output_sanity test_parameters test_rclpy_boundary test_readme \
-	test_temporal test_transforms test_engine_cache))
+	test_temporal test_transforms test_engine_cache test_shape_profiles test_build_progress \
+	test_engine_builds))
 
 test-fast: models
 	@rm -f $(WS)/pytest-fast.log
