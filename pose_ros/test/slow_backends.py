@@ -22,7 +22,11 @@ class SlowToBuildOnnxRuntime(OnnxRuntimeBackend):
     def __init__(self, files, profile, cancel: threading.Event) -> None:
         if cancel.wait(BUILD_S):
             raise BuildCancelled("stopped, as asked")
+        start = time.perf_counter()
         super().__init__(files.onnx, threads=1)
+        #: when ONNX Runtime made its session: it holds the GIL meanwhile, where TensorRT's
+        #: build_serialized_network releases it (py::gil_scoped_release in its bindings)
+        self.session_made = (start, time.perf_counter())
         self.profile = profile
         self.ran: list[tuple[tuple[int, ...], float]] = []  # (input shape, seconds)
 

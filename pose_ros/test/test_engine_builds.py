@@ -35,7 +35,8 @@ def test_a_new_engine_builds_off_the_inference_thread_while_the_old_one_serves(
         slow_posenet, astronaut):
     estimator, factory = slow_posenet
     small, large = cv2.resize(astronaut, (320, 240)), cv2.resize(astronaut, (960, 720))
-    log: list[tuple[str, str, float]] = []  # (frame, outcome, seconds not inferring)
+    # (frame, outcome, seconds not inferring, start, end)
+    log: list[tuple[str, str, float, float, float]] = []
 
     def serve() -> None:
         estimator.warm_up(320, 240)  # configure: the first engine is waited for
@@ -47,26 +48,31 @@ def test_a_new_engine_builds_off_the_inference_thread_while_the_old_one_serves(
                     outcome = "poses" if estimator.estimate(image) else "none"
                 except EngineBuilding:
                     outcome = "building"
-                blocked = time.perf_counter() - start - (factory.inference_s() - inferring)
-                log.append((name, outcome, blocked))
-            if [o for n, o, _ in log if n == "large"][-3:] == ["poses"] * 3:
+                end = time.perf_counter()
+                log.append((name, outcome, end - start - (factory.inference_s() - inferring),
+                            start, end))
+            if [o for n, o, *_ in log if n == "large"][-3:] == ["poses"] * 3:
                 return
     in_thread("pose_inference", serve)
 
     # one build at configure, on the inference thread; one more, off it; never a third
     assert factory.threads == ["pose_inference", "pose_backend_build_0"], factory.threads
-    large_outcomes = [o for n, o, _ in log if n == "large"]
+    large_outcomes = [o for n, o, *_ in log if n == "large"]
     building = large_outcomes.count("building")
     assert building >= 2 and large_outcomes[:building] == ["building"] * building, log
     assert large_outcomes[building:] == ["poses"] * (len(large_outcomes) - building), log
     # the old engine kept serving its frames all along, poses every time
-    assert all(o == "poses" for n, o, _ in log if n == "small"), log
-    assert sum(1 for n, _, _ in log[: 2 * building] if n == "small") >= 2
-    # the build never held the inference thread up
-    worst = max(blocked for _, _, blocked in log)
+    assert all(o == "poses" for n, o, *_ in log if n == "small"), log
+    assert sum(1 for n, *_ in log[: 2 * building] if n == "small") >= 2
+    # the build never held the inference thread up; except for the moment the stand-in
+    # makes its ONNX Runtime session, which holds the GIL (a TensorRT build does not)
+    first, second = factory.made
+    session_start, session_end = second.session_made
+    assert session_end - session_start < BUILD_S / 2  # most of the build is measured
+    measured = [b for _, _, b, start, end in log if end < session_start or start > session_end]
+    worst = max(measured)
     assert worst < BLOCK_LIMIT_S, f"inference thread blocked {worst:.3f} s: {log}"
     # after the build, the new shape is served by the new backend (and only by it)
-    first, second = factory.made
     large_shape = second.ran[-1][0]
     assert large_shape[1] > 400 and not first.profile.covers({"image": large_shape})
     assert all(shape != large_shape for shape, _ in first.ran)
