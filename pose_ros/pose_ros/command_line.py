@@ -25,6 +25,12 @@ def parse_size(text: str) -> tuple[int, int]:
     return int(width), int(height)
 
 
+def parse_sizes(text: str) -> list[tuple[int, int]]:
+    """``WxH[,WxH...]`` -> [(W, H), ...]: camera sizes, as the node's camera_sizes and
+    ``engine build --camera-sizes`` spell them."""
+    return [parse_size(size.strip()) for size in text.split(",")]
+
+
 def parse_set(text: str) -> tuple[str, list[object]]:
     """``NAME=V1,V2,...`` -> (NAME, [V1, V2, ...]), each value a Python literal or a word."""
     name, sep, values = text.partition("=")

@@ -28,8 +28,9 @@ SUCCESS = TransitionCallbackReturn.SUCCESS
 
 
 @pytest.fixture
-def slow_node(monkeypatch, model_dir):
-    """An unconfigured PoseNet node whose estimator makes its backends slowly."""
+def slow_node(request, monkeypatch, model_dir):
+    """An unconfigured PoseNet node whose estimator makes its backends slowly (more
+    parameters: the test's indirect parameter)."""
     import rclpy
 
     from pose_ros.node import pose_node
@@ -41,7 +42,7 @@ def slow_node(monkeypatch, model_dir):
         estimator._make_backend = factory
         return estimator
     monkeypatch.setattr(pose_node, "create_estimator", with_slow_backends)
-    rclpy.init(args=ARGS)
+    rclpy.init(args=[*ARGS, *getattr(request, "param", [])])
     node = pose_node.PoseNode()
     yield node, factory
     node.destroy_node()
@@ -105,3 +106,15 @@ def test_a_stop_during_configure_stops_the_engine_build(slow_node):
     assert took < BUILD_S * 0.75, f"configure took {took:.2f} s to stop"
     assert factory.threads == ["pose_inference"] and not factory.made
     assert isinstance(factory.failed[0], BuildCancelled)
+
+
+@pytest.mark.parametrize("slow_node", [["-p", "camera_sizes:=640x480,960x720"]], indirect=True)
+def test_the_configured_camera_sizes_are_served_by_the_engine_built_at_configure(slow_node,
+                                                                                astronaut):
+    node, factory = slow_node
+    assert node.trigger_configure() == SUCCESS and node.trigger_activate() == SUCCESS
+    for size in ((640, 480), (960, 720), (640, 480), (960, 720)):
+        assert feed(node, serialized(cv2.resize(astronaut, size))) == "poses"
+    assert factory.threads == ["pose_inference"]  # one engine, at configure
+    served = {shape[1:3] for shape, _ in factory.made[0].ran}
+    assert served == {(417, 545), (625, 833)}  # 480x640 and 720x960 at scale 0.875

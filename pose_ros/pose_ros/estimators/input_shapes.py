@@ -23,6 +23,9 @@ if TYPE_CHECKING:  # the estimator modules import this one
 
 #: PoseNet's image_scale_factor: what the config accepts and the profile covers
 IMAGE_SCALE_RANGE = (0.2, 1.0)
+#: the camera a model is warmed up for, and its engine tuned for, unless told (the node's
+#: camera_sizes, engine build --camera-sizes)
+DEFAULT_CAMERA_SIZES = "640x480"
 
 
 def valid_resolution(image_scale_factor: float, size: int, output_stride: int) -> int:

@@ -20,12 +20,11 @@ from typing import Any
 
 from pose_ros.backends.build_progress import BuildCancelled
 from pose_ros.backends.engine_cache import list_engines
-from pose_ros.command_line import parse_set, parse_size
+from pose_ros.command_line import parse_set, parse_sizes
+from pose_ros.estimators.input_shapes import DEFAULT_CAMERA_SIZES
 from pose_ros.models.registry import model_names
 from pose_ros.progress import megabytes, say
 
-#: the size the node warms up at (PoseEstimator.warm_up's default)
-DEFAULT_CAMERA_SIZE = (640, 480)
 INTERRUPTED = 130  # a shell's exit status after Ctrl-C
 
 
@@ -77,7 +76,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     if not usable:
         print(f"pose-ros-models: cannot build a TensorRT engine here: {why}", file=sys.stderr)
         return 1
-    sizes = args.camera_sizes or [DEFAULT_CAMERA_SIZE]
+    sizes = args.camera_sizes
     estimator = create_estimator(args.model, backend="tensorrt", model_dir=args.model_dir,
                                  precision=args.precision, engine_dir=engine_dir(args),
                                  **options(args.sets))
@@ -140,10 +139,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--model", required=True, choices=model_names())
     b.add_argument("--precision", choices=["fp16", "fp32"], default="fp16")
     with_engine_dir(b)
-    default_size = "x".join(map(str, DEFAULT_CAMERA_SIZE))
-    b.add_argument("--camera-size", dest="camera_sizes", action="append", type=parse_size,
-                   metavar="WxH", help="camera resolution the engine serves (repeatable; the "
-                   f"first is tuned for; default {default_size})")
+    b.add_argument("--camera-sizes", type=parse_sizes, metavar="WxH[,WxH...]",
+                   default=DEFAULT_CAMERA_SIZES,
+                   help="the camera resolutions the engine serves, the first tuned for: as the "
+                        f"node's camera_sizes parameter (default {DEFAULT_CAMERA_SIZES})")
     b.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
                    help="estimator option as the node sets it, e.g. output_stride=8 "
                         "(PoseNet: one engine per stride)")

@@ -46,6 +46,7 @@ from std_srvs.srv import SetBool
 from visualization_msgs.msg import MarkerArray
 
 from pose_ros.api import create_estimator
+from pose_ros.command_line import parse_sizes
 from pose_ros.drawing import draw
 from pose_ros.estimators.base import EngineBuilding, InvalidModelOutput, PoseEstimator
 from pose_ros.frame_buffers import release_free_memory
@@ -225,9 +226,11 @@ class PoseNode(LifecycleNode):
         # the node's stop (cleanup, shutdown, Ctrl-C) stops an engine build under way;
         # the estimator sets it too as it closes, when the thread ends all the same
         estimator.cancel = self._stop
+        estimator.camera_sizes = parse_sizes(self.values["camera_sizes"])  # checked
         try:
             estimator.check_model()  # a missing or modified model fails now, not at frame 1
-            estimator.warm_up()  # the backend loads now, not while the first frames wait
+            # the backend loads now, not while the first frames wait
+            estimator.warm_up(*estimator.camera_sizes[0])
         except BaseException:
             estimator.close()
             raise
