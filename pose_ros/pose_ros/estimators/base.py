@@ -98,7 +98,7 @@ class PoseEstimator(abc.ABC):
         self.backend_reason = ""  # why that backend (backend auto chooses)
         #: camera resolutions (width, height) a new backend's shape profile covers, besides
         #: the frame's own, which joins them: set before the first frame to build one
-        #: TensorRT engine for several cameras (pose-ros-models engine build --camera-size)
+        #: TensorRT engine for several cameras (the node's camera_sizes, engine build's)
         self.camera_sizes: list[tuple[int, int]] = []
         #: set: a backend being made gives up (a TensorRT build stops at its next step);
         #: close() sets it, a node shares its stop event (Ctrl-C, cleanup)
