@@ -92,8 +92,9 @@ class PoseNode(LifecycleNode):
     # depth:=true: the 3D people (node/people_3d.py), made at configure
     people_3d: People3D[LifecyclePublisher] | None = None
 
-    def __init__(self) -> None:
-        super().__init__(NODE_NAME)
+    def __init__(self, namespace: str = "") -> None:
+        # "": the namespace the command line gives (__ns); a camera's, with --cameras
+        super().__init__(NODE_NAME, namespace=namespace)
         refuse_unavailable_transitions(self)
         for p in PARAMS:
             self.declare_parameter(p.name, p.default, descriptor(p))
