@@ -49,6 +49,10 @@ class CamerasRun:
     backend: str = ""  # as the nodes report it (auto resolved)
     sent: int = 0
     served: int = 0
+    # frames not served, as the nodes count them: replaced by a newer frame while the
+    # node was busy, or lost by the transport on the way in
+    superseded: int = 0
+    lost_in_transport: int = 0
     seconds: float = 0.0  # the cameras' sending time, averaged
     latency_ms: dict = field(default_factory=dict)
     cpu_percent: float = 0.0  # the node processes together, of one core
@@ -107,6 +111,8 @@ def run_cameras(ros, count: int, layout: str, model: str, size: str, rate: float
     run.sent = sum(r["sent"] for r in reports)
     run.seconds = float(np.mean([r["seconds"] for r in reports]))
     run.served = sum(r.counters.get("frames_processed", r.count) for r in receivers)
+    run.superseded = sum(r.counters.get("frames_dropped_superseded", 0) for r in receivers)
+    run.lost_in_transport = sum(r.counters.get("frames_dropped_transport", 0) for r in receivers)
     run.backend = ", ".join(sorted({r.backend for r in receivers}))
     latencies = np.concatenate([np.array(r.latencies_ns, dtype=float) for r in receivers]) / 1e6
     if latencies.size:
@@ -130,15 +136,16 @@ def markdown(machine: str, runs: list[CamerasRun]) -> str:
     lines = [f"Measured on {machine}, one run: {r0.model} on backend {r0.backend}, "
              f"{r0.size} frames at {r0.rate_hz:g} Hz per camera, each camera its own process; "
              f"{r0.seconds:.0f} s per row.", "",
-             "| cameras | served by | poses/s, all cameras | frames served | latency ms p50 / "
-             "p95 | CPU % (nodes, of one core) | RSS MB (nodes) | PSS MB (nodes) | "
-             "load average before / after |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "| cameras | served by | poses/s, all cameras | frames served | not served: "
+             "superseded / lost in transport | latency ms p50 / p95 | CPU % (nodes, of one "
+             "core) | RSS MB (nodes) | PSS MB (nodes) | load average before / after |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in runs:
         lat = r.latency_ms
         served = r.served / r.sent if r.sent else 0.0
         lines.append(f"| {r.cameras} | {r.layout} | {r.poses_per_s:.1f} | {r.served}/{r.sent} "
-                     f"({served:.0%}) | {lat.get('p50', float('nan')):.2f} / "
+                     f"({served:.0%}) | {r.superseded} / {r.lost_in_transport} | "
+                     f"{lat.get('p50', float('nan')):.2f} / "
                      f"{lat.get('p95', float('nan')):.2f} | {r.cpu_percent:.0f} | "
                      f"{r.rss_mb:.0f} | {r.pss_mb:.0f} | {r.load_before:.2f} / "
                      f"{r.load_after:.2f} |")
