@@ -8,6 +8,7 @@ import pytest
 from rcl_interfaces.srv import GetParameters
 from rclpy.parameter import parameter_value_to_python
 from sensor_msgs.msg import Image
+from std_srvs.srv import SetBool
 
 import coco
 from pose_ros.api import create_estimator
@@ -65,14 +66,22 @@ def test_two_cameras_in_one_process_each_get_their_own_poses(ros, model_dir, ima
     params = tmp_path / "cameras.yaml"  # as config/pose_ros.yaml addresses every camera
     params.write_text("/**/pose_estimator:\n  ros__parameters:\n    publish_markers: false\n"
                       "/cam_b/pose_estimator:\n  ros__parameters:\n    marker_depth: 3.0\n")
+    # a relative remap applies under each camera's namespace: /cam_a/image_raw, ...
     proc = spawn(["pose_node", "--cameras", "cam_a", "cam_b", "--ros-args",
-                  "--params-file", str(params),
+                  "--params-file", str(params), "-r", "image:=image_raw",
                   "-p", "backend:=onnxruntime", "-p", f"model_dir:={model_dir}",
                   "-p", "qos_reliability:=reliable", "-p", "qos_depth:=10"])
     got: dict[str, list[PersonArray]] = {ns: [] for ns in images}
     subs = [ros.create_subscription(PersonArray, f"{ns}/poses", got[ns].append, reliable())
             for ns in images]
-    pubs = {ns: ros.create_publisher(Image, f"{ns}/image", reliable()) for ns in images}
+    pubs = {ns: ros.create_publisher(Image, f"{ns}/image_raw", reliable()) for ns in images}
+
+    def send(ns: str, stamp: float) -> None:
+        pubs[ns].publish(rgb8(images[ns], stamp))
+        assert spin_until(ros, lambda: any(
+            abs(m.header.stamp.sec + m.header.stamp.nanosec * 1e-9 - stamp) < 1e-6
+            for m in got[ns]), 20), f"no poses on {ns}/poses:\n{stop(proc)}"
+    enable_a = ros.create_client(SetBool, "/cam_a/pose_estimator/enable")
     try:
         assert spin_until(ros, lambda: all(p.get_subscription_count() for p in pubs.values())
                           and all(ros.count_publishers(f"{ns}/poses") for ns in images), 60), \
@@ -80,14 +89,20 @@ def test_two_cameras_in_one_process_each_get_their_own_poses(ros, model_dir, ima
         # a, b, a, b: one estimator for both would follow a's crop into b's frame
         order = [(ns, T0 + 0.1 * i) for i, ns in enumerate(["/cam_a", "/cam_b"] * 2)]
         for ns, stamp in order:
-            pubs[ns].publish(rgb8(images[ns], stamp))
-            assert spin_until(ros, lambda ns=ns, stamp=stamp: any(
-                abs(m.header.stamp.sec + m.header.stamp.nanosec * 1e-9 - stamp) < 1e-6
-                for m in got[ns]), 20), f"no poses on {ns}/poses:\n{stop(proc)}"
+            send(ns, stamp)
         diagnostics = {ns: diagnostic_values(ros, f"{ns}/pose_estimator") for ns in images}
         values = {ns: parameters(ros, f"{ns}/pose_estimator", ["publish_markers", "marker_depth"])
                   for ns in images}
+        answers = {ns: list(got[ns]) for ns in images}
+        # each camera's node has its own lifecycle: disabling a leaves b serving
+        assert enable_a.wait_for_service(timeout_sec=10)
+        future = enable_a.call_async(SetBool.Request(data=False))
+        assert spin_until(ros, future.done, 10) and future.result().success
+        assert spin_until(ros, lambda: pubs["/cam_a"].get_subscription_count() == 0, 10)
+        assert pubs["/cam_b"].get_subscription_count() == 1
+        send("/cam_b", T0 + 0.4)
     finally:
+        ros.destroy_client(enable_a)
         for sub in subs:
             ros.destroy_subscription(sub)
         for pub in pubs.values():
@@ -100,22 +115,21 @@ def test_two_cameras_in_one_process_each_get_their_own_poses(ros, model_dir, ima
     mixed = create_estimator("movenet_lightning", backend="onnxruntime", model_dir=model_dir)
     mixed_last = [mixed.estimate(images[ns], timestamp=t) for ns, t in order][-1]
     for ns, rgb in images.items():
-        answers = got[ns]
         h, w = rgb.shape[:2]
-        assert len(answers) == 2, f"{ns} answered {len(answers)} frames, sent 2"
-        assert all((m.image_width, m.image_height) == (w, h) for m in answers), \
+        assert len(answers[ns]) == 2, f"{ns} answered {len(answers[ns])} frames, sent 2"
+        assert all((m.image_width, m.image_height) == (w, h) for m in answers[ns]), \
             f"{ns} answered for another camera's image"
         assert diagnostics[ns]["frames_processed"] == "2", diagnostics[ns]
         # this camera's own estimator, fed only this camera's frames
         own = create_estimator("movenet_lightning", backend="onnxruntime", model_dir=model_dir)
-        for msg, (_, stamp) in zip(answers, [o for o in order if o[0] == ns]):
+        for msg, (_, stamp) in zip(answers[ns], [o for o in order if o[0] == ns]):
             expected = own.estimate(rgb, timestamp=stamp)
             assert len(msg.persons) == len(expected) == 1, (ns, len(msg.persons))
             print(f"\n{ns} at {stamp - T0:.1f} s: max |node - own estimator| "
                   f"{np.abs(xy(msg.persons) - [p.xy for p in expected]).max():.4f} px")
             np.testing.assert_allclose(xy(msg.persons), [p.xy for p in expected], atol=0.01)
     # the state that would leak: b's second frame after a's crop and smoothing
-    shared = np.abs(xy(got["/cam_b"][-1].persons) - [p.xy for p in mixed_last]).max()
+    shared = np.abs(xy(answers["/cam_b"][-1].persons) - [p.xy for p in mixed_last]).max()
     print(f"/cam_b's last frame through an estimator shared with /cam_a: {shared:.1f} px off")
     assert shared > 1.0, "the images are too alike for this test to see shared state"
 
