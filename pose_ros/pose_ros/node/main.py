@@ -21,14 +21,14 @@ def main(argv: list[str] | None = None) -> int:
 
         from pose_ros.frame_buffers import reuse_frame_buffers
         from pose_ros.models.locate import ModelNotFoundError
-        from pose_ros.node.cameras import camera_namespaces, check_namespace
-        from pose_ros.node.pose_node import PoseNode, StartFailed
+        from pose_ros.node.cameras import camera_names, camera_namespaces, process_namespace
+        from pose_ros.node.pose_node import NODE_NAME, PoseNode, StartFailed
     except KeyboardInterrupt:
         return 0
 
     args = sys.argv if argv is None else argv
     try:
-        cameras = camera_namespaces(remove_ros_args(args)[1:])
+        cameras = camera_names(remove_ros_args(args)[1:])
     except ValueError as e:
         print(f"pose_node: error: {e}", file=sys.stderr)
         return 1
@@ -39,10 +39,12 @@ def main(argv: list[str] | None = None) -> int:
     executor = SingleThreadedExecutor()
     nodes: list[PoseNode] = []
     try:
-        for namespace in cameras:  # one at a time: a signal stops the one being built
+        # "": the one node, in the namespace the command line gives it
+        namespaces = (camera_namespaces(cameras, process_namespace(NODE_NAME)) if cameras
+                      else [""])
+        for namespace in namespaces:  # one at a time: a signal stops the one being built
             nodes.append(PoseNode(namespace))
             executor.add_node(nodes[-1])
-            check_namespace(namespace, nodes[-1].get_namespace())
         executor.spin()
     except (KeyboardInterrupt, ExternalShutdownException):
         pass

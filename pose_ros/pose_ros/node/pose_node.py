@@ -93,8 +93,10 @@ class PoseNode(LifecycleNode):
     people_3d: People3D[LifecyclePublisher] | None = None
 
     def __init__(self, namespace: str = "") -> None:
-        # "": the namespace the command line gives (__ns); a camera's, with --cameras
-        super().__init__(NODE_NAME, namespace=namespace)
+        # a camera's namespace (--cameras) is this node's own remap: the process's (__ns,
+        # which launch always passes) would otherwise put every camera's node at one name
+        super().__init__(NODE_NAME, cli_args=(["--ros-args", "-r", f"__ns:={namespace}"]
+                                              if namespace else None))
         refuse_unavailable_transitions(self)
         for p in PARAMS:
             self.declare_parameter(p.name, p.default, descriptor(p))
