@@ -224,7 +224,9 @@ def yaml_text() -> str:
              "# (or a lifecycle cleanup, then configure).",
              "# Generated from pose_ros/node/parameters.py: "
              "python -m pose_ros.node.parameters --yaml",
-             "pose_estimator:", "  ros__parameters:"]
+             "# /**/: every pose_estimator in any namespace (pose_node --cameras runs one per",
+             "# camera, /<camera>/pose_estimator); a /<camera>/pose_estimator: section, one.",
+             "/**/pose_estimator:", "  ros__parameters:"]
     for p in PARAMS:
         value = json.dumps(p.default)  # JSON is YAML, and quotes every string
         allowed, models = _allowed(p), _models(p.name)

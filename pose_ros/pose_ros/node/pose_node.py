@@ -93,8 +93,11 @@ class PoseNode(LifecycleNode):
     # depth:=true: the 3D people (node/people_3d.py), made at configure
     people_3d: People3D[LifecyclePublisher] | None = None
 
-    def __init__(self) -> None:
-        super().__init__(NODE_NAME)
+    def __init__(self, namespace: str = "") -> None:
+        # a camera's namespace (--cameras) is this node's own remap: the process's (__ns,
+        # which launch always passes) would otherwise put every camera's node at one name
+        super().__init__(NODE_NAME, cli_args=(["--ros-args", "-r", f"__ns:={namespace}"]
+                                              if namespace else None))
         refuse_unavailable_transitions(self)
         for p in PARAMS:
             self.declare_parameter(p.name, p.default, descriptor(p))
