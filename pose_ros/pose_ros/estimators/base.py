@@ -38,6 +38,12 @@ class EngineBuilding(RuntimeError):
     frame is not served."""
 
 
+class EngineBuildFailed(RuntimeError):
+    """Making the backend for this input failed off the inference thread; frames of this
+    input are refused with the reason, not built again, until the estimator is closed
+    (the node: cleanup, configure)."""
+
+
 @dataclass
 class _PendingBackend:
     """A backend being made off the inference thread."""
@@ -105,6 +111,8 @@ class PoseEstimator(abc.ABC):
         self.cancel = threading.Event()
         self._builder: ThreadPoolExecutor | None = None  # made on the first slow build
         self._pending: _PendingBackend | None = None
+        #: (stride, input shape) -> why making its backend failed: not retried per frame
+        self._failed_builds: dict[tuple[int | None, tuple[int, ...]], str] = {}
         #: how often the stamps broke off and temporal state was forgotten (diagnostics)
         self.temporal_resets = 0
         self._last_stamp: float | None = None
@@ -176,6 +184,7 @@ class PoseEstimator(abc.ABC):
         if self._pending is not None and self._pending.made.exception() is None:
             self._pending.made.result().close()  # finished before it saw the cancel
         self._pending = None
+        self._failed_builds.clear()
         for made in self._backends.values():
             for backend in made:
                 backend.close()
@@ -196,6 +205,11 @@ class PoseEstimator(abc.ABC):
                 return backend
         if self._pending is not None:  # one build at a time; then this shape's turn
             raise self._building(input_shape)
+        failed = self._failed_builds.get((output_stride, tuple(input_shape)))
+        if failed is not None:
+            raise EngineBuildFailed(f"making the backend for input {tuple(input_shape)} "
+                                    f"failed ({failed}); not tried again until the model is "
+                                    "loaded anew")
         if camera_size not in self.camera_sizes:
             self.camera_sizes.append(camera_size)
         profile = input_profile(self.spec, self.config,
@@ -225,11 +239,17 @@ class PoseEstimator(abc.ABC):
 
     def _adopt_finished_build(self) -> None:
         """A backend made off the thread, once ready, serves from now on (before the
-        older ones: its profile covers their cameras too). A failed build raises here,
-        once, on the frame that finds it."""
+        older ones: its profile covers their cameras too). A failed build is remembered,
+        and its input refused with the reason (``_backend``): minutes of build are not
+        spent again on every later frame of that input."""
         if self._pending is None or not self._pending.made.done():
             return
         pending, self._pending = self._pending, None
+        error = pending.made.exception()
+        if error is not None:  # e.g. an engine that does not fit the GPU's memory
+            self._failed_builds[(pending.output_stride, pending.input_shape)] = \
+                f"{type(error).__name__}: {error}"
+            return
         self._add(pending.output_stride, pending.made.result(), first=True)
 
     def _add(self, output_stride: int | None, backend: Backend, first: bool = False) -> None:

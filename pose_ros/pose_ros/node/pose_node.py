@@ -48,7 +48,12 @@ from visualization_msgs.msg import MarkerArray
 from pose_ros.api import create_estimator
 from pose_ros.command_line import parse_sizes
 from pose_ros.drawing import draw
-from pose_ros.estimators.base import EngineBuilding, InvalidModelOutput, PoseEstimator
+from pose_ros.estimators.base import (
+    EngineBuildFailed,
+    EngineBuilding,
+    InvalidModelOutput,
+    PoseEstimator,
+)
 from pose_ros.frame_buffers import release_free_memory
 from pose_ros.models.registry import default_model_dir, model_spec
 from pose_ros.node import messages
@@ -424,6 +429,9 @@ class PoseNode(LifecycleNode):
             return
         except EngineBuilding as e:  # a new camera size or stride: served once built
             self._reject("engine_building", str(e))
+            return
+        except EngineBuildFailed as e:
+            self._reject("engine_build_failed", str(e))
             return
         except Exception as e:  # a backend failure on one frame must not stop the node
             self._reject("inference_error", f"{type(e).__name__}: {e}")
