@@ -1,16 +1,17 @@
-"""Backends: ONNX Runtime here; TensorRT where it can run (skipped elsewhere, with why)."""
+"""Backends: ONNX Runtime here; TensorRT and the CUDA provider where they can run
+(skipped elsewhere, with why)."""
 
 from __future__ import annotations
 
-import ctypes
 import re
 import threading
 from importlib.util import find_spec
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from pose_ros.backends import choose_backend, create_backend
+from pose_ros.backends import BackendUnavailable, choose_backend, create_backend
 from pose_ros.backends.onnxruntime_backend import OnnxRuntimeBackend
 from pose_ros.backends.tensorrt_backend import ShapeProfile
 from pose_ros.estimators import PoseNetConfig, PoseNetEstimator
@@ -19,33 +20,35 @@ from pose_ros.models.locate import ModelNotFoundError, model_files, onnx_model_p
 from pose_ros.models.registry import model_spec
 
 
-def cuda_gpu_count() -> int:
-    """CUDA devices, asked of the driver library directly (not through pycuda)."""
-    try:
-        cuda = ctypes.CDLL("libcuda.so.1")
-    except OSError:
-        return 0
-    count = ctypes.c_int()
-    if cuda.cuInit(0) != 0 or cuda.cuDeviceGetCount(ctypes.byref(count)) != 0:
-        return 0
-    return count.value
+def nvidia_gpus() -> int:
+    """GPUs the NVIDIA kernel driver lists (not what the code under test asks: libcuda)."""
+    return len(list(Path("/proc/driver/nvidia/gpus").glob("*")))
 
 
 def documented_auto_choice() -> tuple[str, str]:
     """The README's rule for backend auto, worked out here without the code under test:
-    TensorRT when it and pycuda are installed and a CUDA GPU is present, else a CPU
+    TensorRT when it and pycuda are installed and a CUDA GPU is present, else ONNX
+    Runtime's CUDA provider when that is installed and a GPU is present, else a CPU
     backend (test_litert.py: which one); the second item is a pattern the reason
     must match."""
+    import onnxruntime
+
+    cuda_provider = "CUDAExecutionProvider" in onnxruntime.get_available_providers()
+    if nvidia_gpus() and cuda_provider and (find_spec("tensorrt") is None
+                                             or find_spec("pycuda") is None):
+        return "cuda", "no TensorRT .*; ONNX Runtime's CUDA provider with \\d+ CUDA GPU"
     if find_spec("tensorrt") is None:
-        return "onnxruntime", "TensorRT is not installed"
+        return "onnxruntime", "TensorRT is not installed.*no CUDA"
     if find_spec("pycuda") is None:
         return "onnxruntime", "pycuda is not installed"
-    if cuda_gpu_count() == 0:
+    if nvidia_gpus() == 0:
         return "onnxruntime", "GPU|CUDA"
     return "tensorrt", "TensorRT .* CUDA GPU"
 
 
 EXPECTED_BACKEND, EXPECTED_WHY = documented_auto_choice()
+NO_TENSORRT = "TensorRT cannot run here: it needs TensorRT, pycuda and an NVIDIA GPU"
+NO_CUDA = "the CUDA provider cannot run here: it needs onnxruntime-gpu and an NVIDIA GPU"
 
 
 def test_auto_says_what_it_chose_and_why():
@@ -63,7 +66,34 @@ def test_onnxruntime_backend_runs_named_tensors(model_dir):
     assert backend.inputs[0].dtype == np.int32
     out = backend.run({"input": np.zeros((1, 192, 192, 3), np.int32)})
     assert list(out) == ["keypoints"] and out["keypoints"].shape == (1, 1, 17, 3)
-    assert "CPUExecutionProvider" in backend.providers
+    assert backend.providers == ("CPUExecutionProvider",)  # whatever the build offers
+
+
+@pytest.mark.skipif(EXPECTED_BACKEND == "cuda", reason="the CUDA provider runs here")
+def test_cuda_asked_for_where_it_cannot_run_is_refused_with_why():
+    with pytest.raises(BackendUnavailable,
+                       match=r"^backend cuda: (this ONNX Runtime has no CUDA provider "
+                             r"\(onnxruntime-gpu|no CUDA GPU is present)"):
+        choose_backend("cuda")
+
+
+@pytest.mark.skipif(EXPECTED_BACKEND != "cuda",
+                    reason=NO_CUDA)
+@pytest.mark.parametrize("name", ["movenet_lightning", "movenet_thunder",
+                                  "movenet_multipose", "posenet_mobilenet"])
+def test_cuda_backend_matches_the_cpu_on_a_real_image(name, model_dir, astronaut):
+    from pose_ros.api import create_estimator
+
+    poses = {}
+    for backend in ("cuda", "onnxruntime"):
+        estimator = create_estimator(name, backend=backend, model_dir=model_dir)
+        poses[backend] = estimator.estimate(astronaut)
+        assert estimator.backend_name == backend
+        estimator.close()
+    assert len(poses["cuda"]) == len(poses["onnxruntime"]) > 0
+    for a, b in zip(poses["cuda"], poses["onnxruntime"]):
+        assert np.abs(a.xy - b.xy).max() < 0.5  # pixels (the GPU may compute in TF32)
+        assert np.abs(a.scores - b.scores).max() < 5e-3
 
 
 def test_missing_model_names_the_file_and_the_fix(tmp_path):
@@ -97,7 +127,7 @@ def test_an_engine_linked_from_outside_its_directory_is_refused(tmp_path):
 
 
 @pytest.mark.skipif(EXPECTED_BACKEND != "tensorrt",
-                    reason=f"TensorRT cannot run here: {EXPECTED_WHY}")
+                    reason=NO_TENSORRT)
 @pytest.mark.parametrize("precision", ["fp32", "fp16"])
 def test_tensorrt_engine_matches_onnxruntime(model_dir, tmp_path, precision):
     spec = model_spec("movenet_lightning")
@@ -208,7 +238,7 @@ def test_a_shape_profile_covers_its_range_only():
 
 
 @pytest.mark.skipif(EXPECTED_BACKEND != "tensorrt",
-                    reason=f"TensorRT cannot run here: {EXPECTED_WHY}")
+                    reason=NO_TENSORRT)
 def test_tensorrt_warm_up_and_inference_in_two_threads_build_one_engine(model_dir, tmp_path,
                                                                        astronaut):
     """pycuda's context is current per thread: the backend pushes it around each call,

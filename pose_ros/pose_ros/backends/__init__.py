@@ -1,9 +1,11 @@
 """Inference backends behind one interface (:class:`~pose_ros.backends.base.Backend`).
 
-``create_backend("auto", ...)`` picks TensorRT when it is importable and a GPU
-is present; on a CPU, the backend measured fastest for the model (LiteRT or ONNX
-Runtime, ``cpu_backend`` in the model registry) where it can run it, else ONNX
-Runtime; and says which and why.
+``create_backend("auto", ...)`` picks, in this order, the first that can run here:
+TensorRT (installed, with a CUDA GPU), ONNX Runtime's CUDA provider (``cuda``:
+onnxruntime-gpu with a CUDA GPU), then on the CPU the backend measured fastest for
+the model (LiteRT or ONNX Runtime, ``cpu_backend`` in the model registry) where it
+can run it, else ONNX Runtime; and says which and why. A backend asked for by name
+that cannot run here is refused with the reason.
 """
 
 from __future__ import annotations
@@ -13,8 +15,30 @@ from pathlib import Path
 
 from pose_ros.backends.base import Backend, BackendUnavailable, ModelFiles, TensorInfo
 
-BACKENDS = ("auto", "onnxruntime", "litert", "tensorrt")
+BACKENDS = ("auto", "onnxruntime", "litert", "cuda", "tensorrt")
 log = logging.getLogger("pose_ros.backends")
+
+
+def backend_usable(name: str, files: ModelFiles | None = None) -> tuple[bool, str]:
+    """(usable, why) for one concrete backend, and for the model in ``files`` if given."""
+    if name == "tensorrt":
+        from pose_ros.backends.tensorrt_backend import tensorrt_available
+
+        return tensorrt_available()
+    if name == "cuda":
+        from pose_ros.backends.onnxruntime_backend import cuda_available
+
+        return cuda_available()
+    if name == "litert":
+        from pose_ros.backends.litert_backend import litert_available
+
+        usable, why = litert_available()
+        if usable and files is not None and files.tflite is None:
+            return False, (f"LiteRT has no file for {files.onnx.stem} here (it runs MoveNet "
+                           "Lightning, Thunder and PoseNet at stride 16; 'pose-ros-models "
+                           "convert' makes them)")
+        return usable, why
+    return True, "ONNX Runtime on the CPU"
 
 
 def choose_backend(kind: str, files: ModelFiles | None = None) -> tuple[str, str]:
@@ -22,23 +46,26 @@ def choose_backend(kind: str, files: ModelFiles | None = None) -> tuple[str, str
     if kind not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, not {kind!r}")
     if kind != "auto":
+        usable, why = backend_usable(kind, files)
+        if not usable:
+            raise BackendUnavailable(f"backend {kind}: {why}")
         return kind, "asked for"
-    from pose_ros.backends.tensorrt_backend import tensorrt_available
-
-    ok, why = tensorrt_available()
-    if ok:
-        return "tensorrt", why
-    if files is not None and files.cpu_backend == "litert":
-        from pose_ros.backends.litert_backend import litert_available
-
-        usable, litert_why = litert_available()
-        if usable and files.tflite is not None:
-            return "litert", f"no TensorRT ({why}); LiteRT measured fastest for this model on CPU"
+    passed: list[str] = []  # why each backend before the chosen one could not run
+    for gpu, label in (("tensorrt", "TensorRT"), ("cuda", "CUDA")):
+        usable, why = backend_usable(gpu, files)
         if usable:
-            litert_why = ("LiteRT has no file for this model here (PoseNet: stride 16 only; "
-                          "'pose-ros-models convert' makes them)")
-        return "onnxruntime", f"no TensorRT ({why}); {litert_why}"
-    return "onnxruntime", f"no TensorRT ({why}); ONNX Runtime measured fastest on CPU"
+            return gpu, "; ".join([*passed, why])
+        passed.append(f"no {label} ({why})")
+    cpu = files.cpu_backend if files is not None else "onnxruntime"
+    if cpu == "litert":
+        usable, why = backend_usable("litert", files)
+        if usable:
+            return "litert", "; ".join([*passed, "LiteRT measured fastest for this model on "
+                                                  "CPU"])
+        passed.append(why)
+    else:
+        passed.append("ONNX Runtime measured fastest on CPU")
+    return "onnxruntime", "; ".join(passed)
 
 
 def create_backend(kind: str, files: ModelFiles, *, input_shapes: dict[str, tuple[int, ...]],
@@ -55,16 +82,14 @@ def create_backend(kind: str, files: ModelFiles, *, input_shapes: dict[str, tupl
         backend = TensorRTBackend(files.onnx, engine_dir or files.onnx.parent / "engines",
                                   ShapeProfile.fixed(input_shapes), precision=precision)
     elif name == "litert":
-        from pose_ros.backends.litert_backend import LiteRTBackend, litert_available
+        from pose_ros.backends.litert_backend import LiteRTBackend
 
-        usable, litert_why = litert_available()
-        if not usable:
-            raise BackendUnavailable(f"backend litert: {litert_why}")
-        if files.tflite is None:
-            raise BackendUnavailable(f"backend litert: no TFLite file for {files.onnx.stem} "
-                                     "(LiteRT runs MoveNet Lightning, Thunder and PoseNet at "
-                                     "stride 16)")
+        assert files.tflite is not None  # backend_usable checked it
         backend = LiteRTBackend(files.tflite, files.tflite_outputs, threads=threads)
+    elif name == "cuda":
+        from pose_ros.backends.onnxruntime_backend import CudaBackend
+
+        backend = CudaBackend(files.onnx, threads=threads)
     else:
         from pose_ros.backends.onnxruntime_backend import OnnxRuntimeBackend
 
@@ -74,4 +99,4 @@ def create_backend(kind: str, files: ModelFiles, *, input_shapes: dict[str, tupl
 
 
 __all__ = ["BACKENDS", "Backend", "BackendUnavailable", "ModelFiles", "TensorInfo",
-           "choose_backend", "create_backend"]
+           "backend_usable", "choose_backend", "create_backend"]

@@ -47,8 +47,8 @@ class Param:
 
 PARAMS = (
     Param("model", "movenet_lightning", "pose model", tuple(model_names())),
-    Param("backend", "auto", "inference backend (auto: TensorRT if usable, else the CPU "
-          "backend measured fastest for the model)",
+    Param("backend", "auto", "inference backend (auto: TensorRT, else ONNX Runtime's CUDA "
+          "provider, if usable; else the CPU backend measured fastest for the model)",
           BACKENDS),
     Param("model_dir", "", "model directory (empty: $POSE_ROS_MODEL_DIR or the XDG cache)"),
     Param("engine_dir", "", "TensorRT engine cache, written to (empty: <model_dir>/engines)"),
