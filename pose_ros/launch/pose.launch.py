@@ -3,10 +3,14 @@
     ros2 launch pose_ros pose.launch.py image:=/camera/image_raw model:=movenet_thunder
 
 Runs: pose_node --ros-args --params-file <params_file> [-p model:=..] [-p backend:=..]
-[-p threads:=..] [-p depth:=..] -r image:=<image> -r camera_info:=<camera_info>
--r depth/image:=<depth_image> -r depth/camera_info:=<depth_camera_info>
-model, backend, threads and depth override the params file only when given. The launch ends
-with the node, and fails (exit code 1) when the node fails.
+[-p threads:=..] [-p depth:=..] [-p autostart:=..] -r image:=<image>
+-r camera_info:=<camera_info> -r depth/image:=<depth_image>
+-r depth/camera_info:=<depth_camera_info>
+model, backend, threads, depth and autostart override the params file only when given. The
+node is a launch_ros LifecycleNode: with autostart:=false it waits, unconfigured, for a
+lifecycle manager, and an including launch file can drive or watch its transitions
+(launch_ros ChangeState / OnStateTransition). The launch ends with the node, and fails
+(exit code 1) when the node fails.
 """
 
 import os
@@ -20,7 +24,7 @@ from launch.actions import DeclareLaunchArgument, OpaqueFunction, SetEnvironment
 from launch.conditions import IfCondition
 from launch.logging import get_logger
 from launch.substitutions import EnvironmentVariable, LaunchConfiguration
-from launch_ros.actions import Node
+from launch_ros.actions import LifecycleNode, Node
 
 from launch import LaunchContext, LaunchDescription
 from pose_ros.node.launch_exits import end_launch
@@ -28,7 +32,7 @@ from pose_ros.node.parameters import BY_NAME
 
 # launch arguments that set the node parameter of the same name; empty (the default)
 # leaves the params file's value
-OVERRIDES = ("model", "backend", "threads", "depth")
+OVERRIDES = ("model", "backend", "threads", "depth", "autostart")
 
 
 def generate_launch_description():
@@ -84,8 +88,9 @@ def _override_description(name: str) -> str:
 def _pose_node(context: LaunchContext) -> list:
     overrides = {name: LaunchConfiguration(name) for name in OVERRIDES
                  if LaunchConfiguration(name).perform(context)}
-    return [Node(
-        package="pose_ros", executable="pose_node", name="pose_estimator", output="screen",
+    return [LifecycleNode(
+        package="pose_ros", executable="pose_node", name="pose_estimator", namespace="",
+        output="screen",
         parameters=[LaunchConfiguration("params_file"), overrides],
         remappings=[("image", LaunchConfiguration("image")),
                     ("image/compressed", [LaunchConfiguration("image"), "/compressed"]),

@@ -9,6 +9,12 @@ without an active exception") as rclpy's C++ threads were torn down without a sh
 Install the handler before ``rclpy.init()``: rclpy's own handler (which shuts the ROS
 context down) calls the one it replaced, this one, and puts it back on shutdown, so a
 signal during the clean-up after ``rclpy.shutdown()`` is ignored too.
+
+Once the clean-up is done, :func:`ignore_stop_signals`: Python's finalization puts the
+default action back for every signal that has a Python handler (not for an ignored
+one), so a late signal (launch's, a second after the terminal's when launch is slow
+to stop its own ROS node) would kill the process as it exits, and launch would
+report "process has died".
 """
 
 from __future__ import annotations
@@ -32,3 +38,9 @@ def interrupt_once() -> None:
     handler = _InterruptOnce()
     signal.signal(signal.SIGINT, handler)
     signal.signal(signal.SIGTERM, handler)
+
+
+def ignore_stop_signals() -> None:
+    """From now on SIGINT and SIGTERM do nothing: the process is exiting."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)

@@ -87,6 +87,21 @@ def diagnostic_values(node: Node, name: str, timeout: float = 5.0) -> dict[str, 
     return {kv.key: kv.value for kv in ours()[-1].values}
 
 
+def lifecycle_cli(node: str, verb: str, *args: str, attempts: int = 6) -> str:
+    """``ros2 lifecycle <verb> /<node> ...``, the real CLI; its output.
+
+    No daemon (none may outlive the test): each call discovers the node afresh in
+    --spin-time, which a loaded machine sometimes misses ("Node not found" though the
+    node is up); such a miss is tried again, any other failure is final."""
+    for _ in range(attempts):
+        result = subprocess.run(["ros2", "lifecycle", verb, "--no-daemon", "--spin-time", "3",
+                                 f"/{node}", *args], capture_output=True, text=True, timeout=60)
+        if result.stderr.strip() != "Node not found":
+            break
+    assert result.returncode == 0, result
+    return result.stdout
+
+
 def reliable(depth: int = 10):
     from rclpy.qos import QoSProfile, ReliabilityPolicy
 

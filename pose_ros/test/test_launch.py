@@ -25,7 +25,7 @@ import yaml
 
 from conftest import REPO_ROOT
 from pose_ros_msgs.msg import PersonArray
-from ros_helpers import receive, reliable, spawn, spawn_python, stop
+from ros_helpers import lifecycle_cli, receive, reliable, spawn, spawn_python, stop
 
 # the documents whose command lines the tests run: the README and the replay guide
 DOCS = (REPO_ROOT / "README.md", REPO_ROOT / "docs" / "evaluation.md")
@@ -172,7 +172,7 @@ def test_every_launch_argument_is_described():
         out = ros2("launch", "pose_ros", launch_file, "--show-args").stdout
         assert "no description given" not in out, out
         for name in ("image", "camera_info", "params_file", "model", "backend", "threads",
-                     "depth", "depth_image", "depth_camera_info", "rviz"):
+                     "depth", "autostart", "depth_image", "depth_camera_info", "rviz"):
             assert f"'{name}':" in out, (launch_file, out)
 
 
@@ -229,6 +229,23 @@ def test_the_params_file_model_runs_unless_the_model_argument_is_given(
     launch = start(launches, [*from_file, "model:=movenet_lightning", "threads:=2"])
     assert echo_poses(launch)["model"] == "movenet_lightning"
     assert param("get", "threads").stdout == "Integer value is: 2\n"
+    assert_stopped_cleanly(launch, launch.ctrl_c())
+
+
+def test_with_autostart_false_the_launched_node_waits_for_a_lifecycle_manager(
+        launches, camera, ros, model_dir):
+    """docs/lifecycle.md: the launched node stays unconfigured, taking no frames, until
+    a manager (here the real `ros2 lifecycle` CLI) configures and activates it."""
+    launch = start(launches, [*readme_command("ros2 launch pose_ros pose.launch.py"),
+                              "autostart:=false"])
+    node = NODE.lstrip("/")
+    assert lifecycle_cli(node, "get") == "unconfigured [1]\n"
+    assert not receive(ros, PersonArray, POSES, reliable(), timeout=3.0), \
+        "an unconfigured node must not publish poses"
+    assert lifecycle_cli(node, "set", "configure") == "Transitioning successful\n"
+    assert lifecycle_cli(node, "set", "activate") == "Transitioning successful\n"
+    assert lifecycle_cli(node, "get") == "active [3]\n"
+    assert len(echo_poses(launch)["persons"]) == 1  # the photo's one person
     assert_stopped_cleanly(launch, launch.ctrl_c())
 
 

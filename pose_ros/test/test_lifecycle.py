@@ -17,7 +17,15 @@ from std_srvs.srv import SetBool
 
 from image_messages import make_image
 from pose_ros_msgs.msg import PersonArray
-from ros_helpers import diagnostic_values, parameter_value, reliable, spawn, spin_until, stop
+from ros_helpers import (
+    diagnostic_values,
+    lifecycle_cli,
+    parameter_value,
+    reliable,
+    spawn,
+    spin_until,
+    stop,
+)
 
 NODE = "pose_estimator"  # the name the issue's `ros2 lifecycle set /pose_estimator` uses
 IMAGE = "/lifecycle/image"
@@ -94,29 +102,14 @@ def stop_cleanly(proc: subprocess.Popen, managed: Managed) -> str:
     return out
 
 
-def lifecycle_cli(verb: str, *args: str, attempts: int = 6) -> str:
-    """``ros2 lifecycle <verb> /pose_estimator ...``, the real CLI; its output.
-
-    No daemon (none may outlive the test): each call discovers the node afresh in
-    --spin-time, which a loaded machine sometimes misses ("Node not found" though the
-    node is up); such a miss is tried again, any other failure is final."""
-    for _ in range(attempts):
-        result = subprocess.run(["ros2", "lifecycle", verb, "--no-daemon", "--spin-time", "3",
-                                 f"/{NODE}", *args], capture_output=True, text=True, timeout=60)
-        if result.stderr.strip() != "Node not found":
-            break
-    assert result.returncode == 0, result
-    return result.stdout
-
-
 def test_cli_configure_then_activate_brings_poses_out(ros, model_dir, photo):
     proc, managed = start_managed(ros, model_dir)
     try:
         assert not managed.subscribed(), "unconfigured, the node must not take frames"
-        assert lifecycle_cli("set", "configure") == "Transitioning successful\n"
+        assert lifecycle_cli(NODE, "set", "configure") == "Transitioning successful\n"
         assert managed.state() == "inactive"
         assert not managed.subscribed(), "inactive, the node must not take frames"
-        assert lifecycle_cli("set", "activate") == "Transitioning successful\n"
+        assert lifecycle_cli(NODE, "set", "activate") == "Transitioning successful\n"
         assert spin_until(ros, managed.subscribed, 10)
         poses = managed.send(photo, 1)
         assert poses is not None and len(poses.persons) == 1

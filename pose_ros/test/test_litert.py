@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import coco
+from backend_poses import assert_same_poses_as_onnxruntime
 from pose_ros.api import create_estimator
 from pose_ros.backends import BackendUnavailable, choose_backend, create_backend
 from pose_ros.backends.onnxruntime_backend import OnnxRuntimeBackend
@@ -138,16 +139,7 @@ def test_without_a_tflite_file_auto_says_why_it_runs_onnxruntime(model_dir):
 
 @pytest.mark.parametrize("name", ["movenet_lightning", "movenet_multipose", "posenet_mobilenet"])
 def test_an_estimator_on_litert_finds_the_same_pose(name, model_dir, astronaut):
-    poses = {}
-    for backend in ("litert", "onnxruntime"):
-        est = create_estimator(name, backend=backend, model_dir=model_dir)
-        poses[backend] = est.estimate(astronaut)
-        assert est.backend_name == backend
-        est.close()
-    assert len(poses["litert"]) == len(poses["onnxruntime"]) > 0
-    for a, b in zip(poses["litert"], poses["onnxruntime"]):
-        assert np.abs(a.xy - b.xy).max() < 0.5  # pixels
-        assert np.abs(a.scores - b.scores).max() < 1e-3
+    assert_same_poses_as_onnxruntime(name, "litert", astronaut, model_dir)
 
 
 def test_a_missing_tflite_file_falls_back_and_a_damaged_one_is_refused(model_dir, tmp_path):

@@ -34,4 +34,9 @@ def fail_on_error(event: ProcessExited, context: LaunchContext) -> None:
 def end_launch(event: ProcessExited, context: LaunchContext) -> list[Shutdown]:
     """on_exit of the process the launch is for: the launch ends with it."""
     fail_on_error(event, context)
+    if context.is_shutdown:
+        # the launch is ending already (Ctrl-C): a second Shutdown would run launch_ros's
+        # ROS adapter shutdown twice, and it raises the second time (the LifecycleNode
+        # action has an adapter)
+        return []
     return [Shutdown(reason=f"{event.process_name} exited")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from pose_ros.stop_signals import interrupt_once
+from pose_ros.stop_signals import ignore_stop_signals, interrupt_once
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         if node is not None:
             node.destroy_node()
         rclpy.try_shutdown()
+        ignore_stop_signals()
     return 0
 
 

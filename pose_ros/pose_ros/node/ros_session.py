@@ -15,7 +15,7 @@ import rclpy
 from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 
-from pose_ros.stop_signals import interrupt_once
+from pose_ros.stop_signals import ignore_stop_signals, interrupt_once
 
 
 @contextmanager
@@ -32,6 +32,7 @@ def ros_node(name: str) -> Iterator[Node]:
     finally:
         node.destroy_node()
         rclpy.try_shutdown()
+        ignore_stop_signals()  # the command is ending: a late one must not kill it
 
 
 def spin(node: Node) -> None:
