@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from pose_ros.models.registry import default_model_dir, model_spec, source_dir
-from pose_ros.models.tfjs_newaxis import expand_new_axes, new_axes
+from pose_ros.models.tfjs_newaxis import NewAxisRewriteError, expand_new_axes, new_axes
 
 
 def _slice(begin_mask: int, end_mask: int, new_axis_mask: int, strides: list[int],
@@ -107,3 +107,11 @@ def test_every_multipose_slice_the_converter_rejected_only_adds_axes():
         unit = {"s/st": np.ones(max(m.bit_length() for m in masks), np.int32)}
         node = {**node, "input": [*node["input"][:3], "s/st"]}
         assert new_axes(node, unit), name
+
+
+def test_a_name_the_rewrite_needs_that_the_graph_has_is_refused_by_name():
+    model, weights = _slice(3, 3, 12, [1, 1, 1, 1])
+    model["modelTopology"]["node"].insert(0, {"name": "s/ExpandDims_0", "op": "Placeholder",
+                                              "attr": {}})
+    with pytest.raises(NewAxisRewriteError, match=r"cannot rewrite 's'.*'s/ExpandDims_0'"):
+        expand_new_axes(model, weights)

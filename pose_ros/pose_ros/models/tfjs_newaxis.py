@@ -22,6 +22,10 @@ import copy
 import numpy as np
 
 
+class NewAxisRewriteError(ValueError):
+    """The graph already has a node named as one the rewrite makes."""
+
+
 def _mask(node: dict, key: str) -> int:
     return int(node.get("attr", {}).get(key, {}).get("i", 0))
 
@@ -67,11 +71,13 @@ def expand_new_axes(model: dict, weights: dict[str, np.ndarray]
             last = k == len(axes) - 1
             name = node["name"] if last else f"{node['name']}/ExpandDims_{k}"
             axis_name = f"{node['name']}/expand_axis_{k}"
-            clash = {name, axis_name} & names if not last else {axis_name} & names
+            made = [axis_name] if last else [axis_name, name]
+            clash = [n for n in made if n in names]
             if clash:
-                raise ValueError(f"cannot rewrite {node['name']!r}: the graph already has "
-                                 f"nodes named {sorted(clash)}")
-            names.update((name, axis_name))
+                raise NewAxisRewriteError(f"cannot rewrite {node['name']!r} as ExpandDims: "
+                                          f"the graph already has nodes named {clash}")
+            names.update(made)
+            # a Const's value lives in the weights, as TF.js stores every constant
             consts[axis_name] = np.array(axis, dtype=np.int32)
             nodes.append({"name": axis_name, "op": "Const",
                           "attr": {"dtype": {"type": "DT_INT32"}, "value": {}}})

@@ -37,7 +37,7 @@ import tensorflow as tf
 from google.protobuf.json_format import ParseDict
 from tensorflow.core.framework import graph_pb2
 from tf2onnx import tfjs_utils
-from tfjs_newaxis import expand_new_axes
+from tfjs_newaxis import NewAxisRewriteError, expand_new_axes
 from tfjs_unfuse import UnsupportedFusionError, split_fused_ops
 
 OPSET = 17
@@ -168,7 +168,7 @@ def main() -> int:
         except subprocess.CalledProcessError as e:
             print(f"tf2onnx failed on {job['model_json']}:\n{e.stderr[-3000:]}", file=sys.stderr)
             return 1
-        except UnsupportedFusionError as e:
+        except (UnsupportedFusionError, NewAxisRewriteError) as e:
             print(f"cannot convert {job['model_json']}: {e}", file=sys.stderr)
             return 1
     print(json.dumps({"tensorflow": tf.__version__, "tf2onnx": __import__("tf2onnx").__version__,
