@@ -59,7 +59,7 @@ BUILD_INPUTS := $(wildcard pose_ros_msgs/msg/*.msg) pose_ros_msgs/CMakeLists.txt
 	$(wildcard pose_ros/launch/* pose_ros/config/*) $(addsuffix /package.xml,$(ROS_SRC))
 
 .PHONY: help setup build models test test-fast test-distro test-core-legacy demo bench \
-	bench-core bench-backends bench-depth docs-eval docs-posenet clean
+	bench-core bench-backends bench-depth bench-cameras docs-eval docs-posenet clean
 help:
 	@echo "make test   set up (venvs, colcon builds, models) and run the tests on: $(DISTROS)"
 	@echo "            (make test DISTROS=jazzy: one distro)"
@@ -70,6 +70,7 @@ help:
 	@echo "make bench-core  per-stage timings of the inference core"
 	@echo "make bench-backends  ONNX Runtime against LiteRT per model (backend auto's CPU choice)"
 	@echo "make bench-depth  what depth (3D people) adds to a 640x480 frame, on against off"
+	@echo "make bench-cameras  1, 2, 4 cameras: one process against one per camera (DOCS=1: docs)"
 	@echo "make docs-eval  rewrite the accuracy table of docs/evaluation.md"
 	@echo "make docs-posenet  rewrite its PoseNet resolution table (a few minutes)"
 	@echo "make lint   ruff and mypy (pyproject.toml) over pose_ros/, bench/, tools/"
@@ -103,10 +104,19 @@ setup build: $(BUILD_STAMP)
 models: $(BUILD_STAMP)
 	$(RUN) pose-ros-models convert
 
+# Type stubs mypy reads (requirements/type-stubs.txt says why they are not in a venv).
+TYPE_STUBS := $(ROOT)/.ws/type-stubs
+$(TYPE_STUBS)/.installed: requirements/type-stubs.txt tools/fix_tensorrt_stubs.py $(VENV_STAMP)
+	rm -rf $(TYPE_STUBS)
+	$(VENV)/bin/python -m pip install --quiet --no-deps --target $(TYPE_STUBS) \
+		-r requirements/type-stubs.txt
+	$(VENV)/bin/python tools/fix_tensorrt_stubs.py $(TYPE_STUBS)
+	touch $@
+
 # Static checks, settings in pyproject.toml; tools/lint.py prints one line per tool.
 # The first distro's venv has the pinned ruff and mypy (requirements/common.txt).
 .PHONY: lint
-lint: $(VENV_STAMP)
+lint: $(VENV_STAMP) $(TYPE_STUBS)/.installed
 	@env -u PYTHONPATH $(VENV)/bin/python tools/lint.py 2>&1 | tee $(ROOT)/.ws/lint.log
 
 # The static checks once, then every distro in turn, each in its own workspace; a leg
@@ -132,7 +142,8 @@ test-distro: models
 FAST_TESTS := $(addprefix pose_ros/test/,$(addsuffix .py,test_api test_backends \
 	test_cdr_image test_cdr_person_array test_decoders test_image_conversion \
 	test_node_threads test_output_sanity test_parameters test_rclpy_boundary test_readme \
-	test_temporal test_transforms test_engine_cache))
+	test_temporal test_transforms test_engine_cache test_shape_profiles test_build_progress \
+	test_engine_builds))
 
 test-fast: models
 	@rm -f $(WS)/pytest-fast.log
@@ -176,6 +187,12 @@ bench-backends: models
 # Depth on against off per 640x480 frame, in one run (target: under 2 ms added).
 bench-depth: models
 	$(RUN) python bench/depth.py
+
+# Several cameras (issue 20): N camera topics served by one process against N processes.
+bench-cameras: models
+	$(RUN) python bench/multi_camera.py --out $(ROOT)/out/bench
+	$(if $(DOCS),python3 tools/replace_block.py docs/performance.md cameras-table \
+		< $(ROOT)/out/bench/multi_camera.md)
 
 # The accuracy table of docs/evaluation.md, from pose-ros eval on the shared COCO subset.
 docs-eval: models

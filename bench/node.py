@@ -102,7 +102,7 @@ class NodeRun:
 class Receiver:
     """This process's view of the node: poses with their latency, and diagnostics."""
 
-    def __init__(self, ros, node_name: str) -> None:
+    def __init__(self, ros, node_name: str, poses_topic: str = "/bench/poses") -> None:
         self.ros, self.node_name = ros, node_name
         self.latencies_ns: list[int] = []
         self.count = 0
@@ -112,7 +112,7 @@ class Receiver:
         # called with the running count, for RSS sampling
         self.on_count: Callable[[int], None] | None = None
         self._subs = [
-            ros.create_subscription(PersonArray, "/bench/poses", self._on_poses,
+            ros.create_subscription(PersonArray, poses_topic, self._on_poses,
                                     QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE)),
             ros.create_subscription(DiagnosticArray, "/diagnostics", self._on_diag, 10)]
 
@@ -265,10 +265,11 @@ def peak_table(peaks: list[dict]) -> list[str]:
     return lines
 
 
-def start_camera(size: str, rate: float, seconds: float, stdout) -> subprocess.Popen:
+def start_camera(size: str, rate: float, seconds: float, stdout,
+                 topic: str = "/bench/image") -> subprocess.Popen:
     """bench/camera.py in its own process; it prints {"sent": N} when it stops."""
     return subprocess.Popen([sys.executable, str(BENCH / "camera.py"), "--size", size,
-                             "--rate", str(rate), "--seconds", str(seconds)],
+                             "--rate", str(rate), "--seconds", str(seconds), "--topic", topic],
                             stdout=stdout, text=True)
 
 

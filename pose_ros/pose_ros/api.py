@@ -38,7 +38,9 @@ def create_estimator(model: str = "movenet_lightning", backend: str = "auto",
                      **options: Any) -> PoseEstimator:
     """An estimator for a registry model; ``options`` are its family's config fields
     (e.g. ``output_stride=8`` for PoseNet, ``tracking="keypoint"`` for MultiPose).
-    TensorRT engines are cached in ``engine_dir`` (default: <model_dir>/engines)."""
+    TensorRT engines are cached in ``engine_dir`` (default: <model_dir>/engines); once
+    one serves, an input it cannot serve (a new camera size, a PoseNet stride) raises
+    ``EngineBuilding`` while the next engine builds on a thread of its own."""
     check_options(model, options)
     spec = model_spec(model)
     cls, config_cls = FAMILIES[spec.family]

@@ -22,7 +22,7 @@ os.environ.setdefault("ROS_DOMAIN_ID", str(1 + os.getpid() % 100))
 _ROS = "rclpy, the built messages or the colcon install"
 NOT_IN_CORE_LEG = {
     **dict.fromkeys([
-        "test_bag_replay.py", "test_bag_tools.py", "test_cdr_image.py",
+        "test_bag_replay.py", "test_bag_tools.py", "test_cameras.py", "test_cdr_image.py",
         "test_cdr_person_array.py", "test_cdr_person_3d_array.py", "test_config.py",
         "test_depth_input.py", "test_depth_node.py", "test_eval.py",
         "test_eval_through_node.py", "test_frame_buffers.py",
@@ -30,7 +30,7 @@ NOT_IN_CORE_LEG = {
         "test_model_files.py", "test_node.py", "test_node_threads.py",
         "test_package_metadata.py", "test_parameters.py",
         "test_properties.py", "test_rclpy_compat.py", "test_robustness.py", "test_soak.py",
-        "test_launch.py", "test_lifecycle.py"],
+        "test_launch.py", "test_lifecycle.py", "test_node_engine_builds.py"],
         _ROS),
     "test_models_conversion.py": "onnx, a conversion tool a robot does not install",
     "test_convert_requirements.py": "the conversion environment, not the core (asks the "

@@ -8,13 +8,15 @@ import threading
 from importlib.util import find_spec
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
 from backend_poses import assert_same_poses_as_onnxruntime
+from named_threads import in_thread
 from pose_ros.backends import BackendUnavailable, choose_backend, create_backend
 from pose_ros.backends.onnxruntime_backend import OnnxRuntimeBackend
-from pose_ros.backends.tensorrt_backend import ShapeProfile
+from pose_ros.backends.shape_profiles import ShapeProfile
 from pose_ros.estimators import PoseNetConfig, PoseNetEstimator
 from pose_ros.model_files import require_inside
 from pose_ros.models.locate import ModelNotFoundError, model_files, onnx_model_path
@@ -148,39 +150,24 @@ class CountingFactory:
         self.made: list[tuple[str, OnnxRuntimeBackend]] = []
         self.profiled = profiled
 
-    def __call__(self, files, input_shapes):
-        backend = (ProfiledOnnxRuntime(files.onnx, input_shapes) if self.profiled
-                   else create_backend("onnxruntime", files, input_shapes=input_shapes,
+    def __call__(self, files, profile, cancel):
+        backend = (ProfiledOnnxRuntime(files.onnx, profile) if self.profiled
+                   else create_backend("onnxruntime", files, input_shapes=profile.opt(),
                                        threads=1))
         self.made.append((threading.current_thread().name, backend))
         return backend
 
 
 class ProfiledOnnxRuntime(OnnxRuntimeBackend):
-    """ONNX Runtime serving only the shapes it was made for, as a TensorRT engine of a
-    fixed profile does: the estimator's backend choice with TensorRT's rule, here."""
+    """ONNX Runtime serving only the shapes of the profile it was made for, as a TensorRT
+    engine does: the estimator's backend choice with TensorRT's rule, here."""
 
-    def __init__(self, onnx_path, input_shapes) -> None:
+    def __init__(self, onnx_path, profile) -> None:
         super().__init__(onnx_path, threads=1)
-        self.profile = ShapeProfile.fixed(input_shapes)
+        self.profile = profile
 
     def serves(self, input_shapes) -> bool:
         return self.profile.covers(input_shapes)
-
-
-def in_thread(name: str, work) -> None:
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            work()
-        except BaseException as e:  # handed to the test's thread
-            errors.append(e)
-    thread = threading.Thread(target=run, name=name)
-    thread.start()
-    thread.join()
-    if errors:
-        raise errors[0]
 
 
 @pytest.mark.parametrize("profiled", [False, True], ids=["any_shape", "fixed_profile"])
@@ -199,10 +186,16 @@ def test_warm_up_and_inference_in_two_threads_share_one_backend(model_dir, astro
     estimator.configure(output_stride=8)
     in_thread("inference", lambda: [estimator.estimate(frame, t) for t in (0.2, 0.3)])
     assert len(factory.made) == 2
-    # a size the first backend does not serve: a new one where engines are per profile
-    estimator.configure(output_stride=16)
-    in_thread("inference", lambda: estimator.estimate(astronaut, 0.4))
-    in_thread("inference", lambda: estimator.estimate(frame, 0.5))
+    # a scale change within range: the profile covers it, no new backend
+    estimator.configure(output_stride=16, image_scale_factor=0.3)
+    in_thread("inference", lambda: estimator.estimate(frame, 0.4))
+    assert len(factory.made) == 2
+    # a camera size the first profile does not cover: a new one where engines are per
+    # profile, covering both sizes
+    bigger = cv2.resize(astronaut, (1024, 1024))
+    estimator.configure(image_scale_factor=1.0)
+    in_thread("inference", lambda: estimator.estimate(bigger, 0.5))
+    in_thread("inference", lambda: estimator.estimate(frame, 0.6))
     assert len(factory.made) == (3 if profiled else 2)
     estimator.close()
 
@@ -239,9 +232,9 @@ def test_tensorrt_warm_up_and_inference_in_two_threads_build_one_engine(model_di
 
     make, made = backend_factory("tensorrt", engine_dir=tmp_path), []
 
-    def counting(files, input_shapes):
+    def counting(files, profile, cancel):
         made.append(threading.current_thread().name)
-        return make(files, input_shapes)
+        return make(files, profile, cancel)
     estimator = MoveNetSinglePoseEstimator(model_spec("movenet_lightning"), model_dir,
                                            counting, MoveNetConfig())
     in_thread("warm_up", estimator.warm_up)

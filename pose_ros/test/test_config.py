@@ -17,7 +17,7 @@ CONFIG = REPO_ROOT / "pose_ros" / "config" / "pose_ros.yaml"
 
 
 def _yaml_params() -> dict:
-    return yaml.safe_load(CONFIG.read_text())["pose_estimator"]["ros__parameters"]
+    return yaml.safe_load(CONFIG.read_text())["/**/pose_estimator"]["ros__parameters"]
 
 
 def test_the_yaml_is_generated_from_the_parameter_table():

@@ -59,7 +59,8 @@ class GarbageBackend(Backend):
 def garbage_estimator(model: str, model_dir, value: float):
     estimator = create_estimator(model, backend="onnxruntime", model_dir=model_dir)
     make = estimator._make_backend
-    estimator._make_backend = lambda path, shapes: GarbageBackend(make(path, shapes), value)
+    estimator._make_backend = lambda files, profile, cancel: GarbageBackend(
+        make(files, profile, cancel), value)
     return estimator
 
 

@@ -14,6 +14,7 @@ from pose_ros.models.registry import model_names, model_spec
 from pose_ros.node.parameters import (
     BY_NAME,
     PARAMS,
+    check,
     estimator_options,
     ignored,
     markdown_text,
@@ -73,3 +74,14 @@ def test_depth_parameters_do_nothing_without_depth_and_the_plane_nothing_with_it
     on = ignored("movenet_multipose", {**defaults, "depth": True})
     assert not {"publish_tf", "depth_pairing_tolerance", "depth_body_tolerance"} & on.keys()
     assert on["marker_depth"] == "with depth the markers are placed in 3D (depth is true)"
+
+
+@pytest.mark.parametrize("value, refused", [
+    ("640x480", None), ("1280x720, 640x480", None),
+    ("640", "camera_sizes: '640': write WIDTHxHEIGHT, e.g. 640x480"),
+    ("640x480,", "camera_sizes: '': write WIDTHxHEIGHT, e.g. 640x480"),
+    ("0x480", "camera_sizes: '0x480': write WIDTHxHEIGHT, e.g. 640x480")])
+def test_camera_sizes_are_checked_before_configure(value, refused):
+    assert check("camera_sizes", value, running=False) == refused
+    assert "cannot change while the node is configured" in check("camera_sizes", value,
+                                                                   running=True)

@@ -11,9 +11,11 @@ that cannot run here is refused with the reason.
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 from pose_ros.backends.base import Backend, BackendUnavailable, ModelFiles, TensorInfo
+from pose_ros.backends.shape_profiles import ShapeProfile
 
 BACKENDS = ("auto", "onnxruntime", "litert", "cuda", "tensorrt")
 log = logging.getLogger("pose_ros.backends")
@@ -70,17 +72,21 @@ def choose_backend(kind: str, files: ModelFiles | None = None) -> tuple[str, str
 
 def create_backend(kind: str, files: ModelFiles, *, input_shapes: dict[str, tuple[int, ...]],
                    engine_dir: Path | None = None, threads: int = 0,
-                   precision: str = "fp16") -> Backend:
+                   precision: str = "fp16", profile: ShapeProfile | None = None,
+                   cancel: threading.Event | None = None) -> Backend:
     """A backend running the model in ``files``; ``input_shapes`` are the shapes it will
-    be fed (TensorRT builds its optimisation profile for them)."""
+    be fed. TensorRT builds its optimisation profile for ``profile`` (the estimator's:
+    every size its configuration feeds), else for ``input_shapes`` alone, and abandons
+    the build once ``cancel`` is set."""
     name, why = choose_backend(kind, files)
     log.info("backend %s (%s) for %s", name, why, files.onnx.name)
     backend: Backend
     if name == "tensorrt":
-        from pose_ros.backends.tensorrt_backend import ShapeProfile, TensorRTBackend
+        from pose_ros.backends.tensorrt_backend import TensorRTBackend
 
         backend = TensorRTBackend(files.onnx, engine_dir or files.onnx.parent / "engines",
-                                  ShapeProfile.fixed(input_shapes), precision=precision)
+                                  profile or ShapeProfile.fixed(input_shapes),
+                                  precision=precision, cancel=cancel)
     elif name == "litert":
         from pose_ros.backends.litert_backend import LiteRTBackend
 

@@ -40,6 +40,9 @@ class Backend(abc.ABC):
 
     name: str = "backend"
     reason: str = ""  # why it was chosen (create_backend says so for backend auto)
+    #: making one takes minutes (a TensorRT engine build): once an estimator serves
+    #: frames, it makes the next one off its inference thread
+    slow_to_make: bool = False
     _inputs: list[TensorInfo]
     _outputs: list[TensorInfo]
 

@@ -4,8 +4,9 @@ Written against NVIDIA's TensorRT Python API, versions 10 (JetPack 6) and 11:
 - engines are built with explicit shapes and one optimisation profile covering
   the input sizes the estimator will feed, with a timing cache beside the engine;
 - an engine is cached under a key of the ONNX model's hash, TensorRT version,
-  GPU name, precision and shape profile, and loaded instead of rebuilt when its
-  SHA-256 sidecar matches (``engine_cache``);
+  GPU name, precision and shape profile, with those in a metadata file beside it,
+  and loaded instead of rebuilt when its SHA-256 sidecar matches and its metadata
+  names the running TensorRT and GPU (``engine_cache``);
 - inference uses named I/O tensors (``set_input_shape``, ``set_tensor_address``,
   ``execute_async_v3``) on a CUDA stream with page-locked host buffers;
 - FP16: TensorRT 10 takes the FP16 builder flag; TensorRT 11 dropped it for
@@ -16,41 +17,30 @@ Written against NVIDIA's TensorRT Python API, versions 10 (JetPack 6) and 11:
 from __future__ import annotations
 
 import hashlib
-import json
+import threading
 import time
-from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from pose_ros.backends.base import Backend, TensorInfo
-from pose_ros.backends.engine_cache import load_engine, store_engine, writable_engine_dir
+from pose_ros.backends.build_progress import BuildCancelled, BuildProgress
+from pose_ros.backends.engine_cache import (
+    EngineIdentity,
+    EngineMetadata,
+    load_engine,
+    store_engine,
+    writable_engine_dir,
+)
+from pose_ros.backends.shape_profiles import ShapeProfile
 from pose_ros.progress import say
 
+if TYPE_CHECKING:  # the stubs' types; at run time TensorRT is imported where used
+    import tensorrt
+
 PRECISIONS = ("fp32", "fp16")
-
-
-@dataclass(frozen=True)
-class ShapeProfile:
-    """min / opt / max shape of each input of the engine."""
-
-    shapes: dict[str, tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]]
-
-    @classmethod
-    def fixed(cls, shapes: dict[str, tuple[int, ...]]) -> ShapeProfile:
-        return cls({name: (tuple(s), tuple(s), tuple(s)) for name, s in shapes.items()})
-
-    def covers(self, shapes: dict[str, tuple[int, ...]]) -> bool:
-        """Whether an engine of this profile runs inputs of these shapes."""
-        return shapes.keys() == self.shapes.keys() and all(
-            len(shape) == len(self.shapes[name][0]) and all(
-                lo <= n <= hi for lo, n, hi in zip(self.shapes[name][0], shape,
-                                                   self.shapes[name][2]))
-            for name, shape in shapes.items())
-
-    def key(self) -> str:
-        return json.dumps({k: [list(x) for x in v] for k, v in sorted(self.shapes.items())})
 
 
 def tensorrt_available() -> tuple[bool, str]:
@@ -72,10 +62,10 @@ def tensorrt_available() -> tuple[bool, str]:
     return True, f"TensorRT {tensorrt.__version__} with a CUDA GPU"
 
 
-def _trt() -> tuple[Any, int]:
-    import tensorrt as trt
+def _major_version() -> int:
+    import tensorrt as trt  # imported where used: TensorRT is optional (typed: tensorrt-stubs)
 
-    return trt, int(trt.__version__.split(".")[0])
+    return int(trt.__version__.split(".")[0])
 
 
 def fp16_onnx(onnx_bytes: bytes) -> bytes:
@@ -88,17 +78,21 @@ def fp16_onnx(onnx_bytes: bytes) -> bytes:
     return model.SerializeToString()
 
 
-def engine_key(onnx_bytes: bytes, precision: str, profile: ShapeProfile, gpu_name: str) -> str:
-    trt, _ = _trt()
-    h = hashlib.sha256(onnx_bytes)
-    h.update(f"|trt={trt.__version__}|gpu={gpu_name}|{precision}|{profile.key()}".encode())
-    return h.hexdigest()[:24]
+def engine_identity(onnx_path: Path, onnx_bytes: bytes, precision: str,
+                    profile: ShapeProfile, gpu_name: str) -> EngineIdentity:
+    import tensorrt as trt
+
+    return EngineIdentity(onnx_path.stem, hashlib.sha256(onnx_bytes).hexdigest(),
+                          trt.__version__, gpu_name, precision, profile)
 
 
 def build_engine(onnx_bytes: bytes, precision: str, profile: ShapeProfile,
-                 timing_cache: Path) -> bytes:
-    """Build a serialized engine, showing the builder's progress."""
-    trt, major = _trt()
+                 timing_cache: Path, cancel: threading.Event | None = None) -> bytes:
+    """Build a serialized engine, showing the builder's progress; once ``cancel`` is
+    set, TensorRT abandons it at its next step and :class:`BuildCancelled` is raised."""
+    import tensorrt as trt
+
+    major = _major_version()
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
     logger = trt.Logger(trt.Logger.WARNING)
@@ -116,67 +110,86 @@ def build_engine(onnx_bytes: bytes, precision: str, profile: ShapeProfile,
     if precision == "fp16" and major < 11:
         config.set_flag(trt.BuilderFlag.FP16)
     opt_profile = builder.create_optimization_profile()
-    for name, (lo, opt, hi) in profile.shapes.items():
-        opt_profile.set_shape(name, lo, opt, hi)
+    for name, shapes in profile.shapes.items():
+        opt_profile.set_shape(name, *(trt.Dims(list(shape)) for shape in shapes))
     config.add_optimization_profile(opt_profile)
     cache = config.create_timing_cache(timing_cache.read_bytes() if timing_cache.exists() else b"")
     config.set_timing_cache(cache, ignore_mismatch=False)
-    config.progress_monitor = _progress_monitor(trt)
-    start = time.monotonic()
+    progress = BuildProgress(cancel)
+    config.progress_monitor = _progress_monitor(progress)
     serialized = builder.build_serialized_network(network, config)
+    if serialized is None and progress.cancel.is_set():
+        raise BuildCancelled(f"TensorRT engine build stopped after {progress.elapsed():.0f} s, "
+                             "as asked")
     if serialized is None:
         raise RuntimeError("TensorRT failed to build the engine (see its log above)")
     timing_cache.write_bytes(memoryview(config.get_timing_cache().serialize()))
-    say(f"engine built in {time.monotonic() - start:.0f} s")
+    say(f"engine built in {progress.elapsed():.0f} s")
     return bytes(serialized)
 
 
-def _progress_monitor(trt: Any) -> Any:
+def _progress_monitor(progress: BuildProgress) -> tensorrt.IProgressMonitor:
+    """TensorRT's IProgressMonitor, forwarding to ``progress`` (tested without TensorRT:
+    test_build_progress.py); the forwarding itself runs only where TensorRT does."""
+    import tensorrt as trt
+
     class Monitor(trt.IProgressMonitor):
         def __init__(self) -> None:
             trt.IProgressMonitor.__init__(self)
 
         def phase_start(self, phase_name: str, parent_phase: str | None,
                         num_steps: int) -> None:
-            say(f"TensorRT: {phase_name} ({num_steps} steps)")
+            progress.phase_start(phase_name, parent_phase, num_steps)
 
         def step_complete(self, phase_name: str, step: int) -> bool:
-            return True  # keep building
+            return progress.step_complete(phase_name, step)
 
         def phase_finish(self, phase_name: str) -> None:
-            pass
+            progress.phase_finish(phase_name)
 
     return Monitor()
 
 
 class TensorRTBackend(Backend):
     name = "tensorrt"
+    slow_to_make = True  # an engine not in the cache takes minutes to build
 
     def __init__(self, onnx_path: Path, engine_dir: Path, profile: ShapeProfile,
-                 precision: str = "fp16", device: int = 0) -> None:
+                 precision: str = "fp16", device: int = 0,
+                 cancel: threading.Event | None = None) -> None:
         from pose_ros.backends.cuda_buffers import CudaContext
 
-        trt, _ = _trt()
         self.profile = profile
         self._cuda = CudaContext(device)
-        with self._cuda.current():
-            self._load(trt, onnx_path, engine_dir, profile, precision)
+        try:
+            with self._cuda.current():
+                self._load(onnx_path, engine_dir, profile, precision, cancel)
+        except BaseException:
+            self._cuda.close()  # a failed or cancelled build leaves no context behind
+            raise
 
-    def _load(self, trt: Any, onnx_path: Path, engine_dir: Path, profile: ShapeProfile,
-              precision: str) -> None:
+    def _load(self, onnx_path: Path, engine_dir: Path, profile: ShapeProfile,
+              precision: str, cancel: threading.Event | None) -> None:
+        import tensorrt as trt
+
         onnx_bytes = onnx_path.read_bytes()
-        key = engine_key(onnx_bytes, precision, profile, self._cuda.device_name)
+        identity = engine_identity(onnx_path, onnx_bytes, precision, profile,
+                                   self._cuda.device_name)
         engine_dir = writable_engine_dir(engine_dir)  # now, not after a build of minutes
-        self.engine_path = engine_dir / f"{onnx_path.stem}.{precision}.{key}.engine"
-        serialized = load_engine(self.engine_path, engine_dir)
+        self.engine_path = engine_dir / identity.file_name()
+        serialized = load_engine(self.engine_path, engine_dir, identity)
         if serialized is not None:
             say(f"loading cached TensorRT engine {self.engine_path}")
         else:
-            say(f"building a TensorRT {precision} engine for {onnx_path.name} "
-                f"(minutes on a Jetson, once; cached as {self.engine_path.name})")
+            say(f"building a TensorRT {precision} engine for {onnx_path.name}, profile "
+                f"{profile.describe()} (minutes on a Jetson, once; cached as "
+                f"{self.engine_path.name})")
+            start = time.monotonic()
             serialized = build_engine(onnx_bytes, precision, profile,
-                                      engine_dir / f"{onnx_path.stem}.timing.cache")
-            store_engine(self.engine_path, serialized)
+                                      engine_dir / f"{onnx_path.stem}.timing.cache", cancel)
+            store_engine(self.engine_path, serialized, EngineMetadata(
+                identity, datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                round(time.monotonic() - start, 1)))
         self._runtime = trt.Runtime(trt.Logger(trt.Logger.WARNING))
         self._engine = self._runtime.deserialize_cuda_engine(serialized)
         self._context = self._engine.create_execution_context()
@@ -184,7 +197,7 @@ class TensorRTBackend(Backend):
         for i in range(self._engine.num_io_tensors):
             name = self._engine.get_tensor_name(i)
             info = TensorInfo(name, np.dtype(trt.nptype(self._engine.get_tensor_dtype(name))),
-                              tuple(self._engine.get_tensor_shape(name)))
+                              self._engine.get_tensor_shape(name)[:])
             is_input = self._engine.get_tensor_mode(name) == trt.TensorIOMode.INPUT
             (self._inputs if is_input else self._outputs).append(info)
 
@@ -207,7 +220,7 @@ class TensorRTBackend(Backend):
             self._context.set_tensor_address(info.name, address)
         results = {}
         for info in self._outputs:
-            shape = tuple(self._context.get_tensor_shape(info.name))
+            shape: tuple[int, ...] = self._context.get_tensor_shape(info.name)[:]
             host, address = self._cuda.buffer(info.name, shape, info.dtype)
             self._context.set_tensor_address(info.name, address)
             results[info.name] = host
@@ -220,6 +233,5 @@ class TensorRTBackend(Backend):
 
     def close(self) -> None:
         with self._cuda.current():  # the engine's GPU memory is freed in its context
-            self._context = None
-            self._engine = None
+            del self._context, self._engine
         self._cuda.close()

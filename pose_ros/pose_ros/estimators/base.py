@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import abc
+import threading
+import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,24 +15,45 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from pose_ros.backends import Backend, ModelFiles, create_backend
+from pose_ros.backends.shape_profiles import ShapeProfile
+from pose_ros.estimators.input_shapes import input_profile
 from pose_ros.filters.stamp_gap import breaks
 from pose_ros.models.locate import model_files
 from pose_ros.models.registry import ModelSpec
 from pose_ros.transforms import ImageToInput
 from pose_ros.types import Pose
 
-BackendFactory = Callable[[ModelFiles, dict], Backend]
+#: makes the backend of a model file for inputs of a profile (TensorRT: the engine's),
+#: giving up once the event is set (a TensorRT build stops at its next step)
+BackendFactory = Callable[[ModelFiles, ShapeProfile, threading.Event], Backend]
 
 
 class InvalidModelOutput(ValueError):
     """The backend returned values no model produces (NaN, inf)."""
 
 
+class EngineBuilding(RuntimeError):
+    """No backend serves this frame yet: one is being made off the inference thread (a
+    TensorRT engine: minutes), while the current one serves the frames it can; this
+    frame is not served."""
+
+
+@dataclass
+class _PendingBackend:
+    """A backend being made off the inference thread."""
+
+    output_stride: int | None
+    input_shape: tuple[int, ...]
+    made: Future[Backend]
+    started: float
+
+
 def backend_factory(kind: str = "auto", threads: int = 0, precision: str = "fp16",
                     engine_dir: Path | None = None) -> BackendFactory:
-    def make(files: ModelFiles, input_shapes: dict) -> Backend:
-        return create_backend(kind, files, input_shapes=input_shapes,
-                              engine_dir=engine_dir, threads=threads, precision=precision)
+    def make(files: ModelFiles, profile: ShapeProfile, cancel: threading.Event) -> Backend:
+        return create_backend(kind, files, input_shapes=profile.opt(), profile=profile,
+                              engine_dir=engine_dir, threads=threads, precision=precision,
+                              cancel=cancel)
     return make
 
 
@@ -61,6 +85,8 @@ class PoseEstimator(abc.ABC):
     ``postprocess`` (tensors -> poses, with temporal state).
     """
 
+    config: object  # the family's config dataclass (each subclass names its type)
+
     def __init__(self, spec: ModelSpec, model_dir: Path, make_backend: BackendFactory) -> None:
         self.spec = spec
         self.model_dir = Path(model_dir)
@@ -70,6 +96,15 @@ class PoseEstimator(abc.ABC):
         self._backends: dict[int | None, list[Backend]] = {}
         self.backend_name = ""
         self.backend_reason = ""  # why that backend (backend auto chooses)
+        #: camera resolutions (width, height) a new backend's shape profile covers, besides
+        #: the frame's own, which joins them: set before the first frame to build one
+        #: TensorRT engine for several cameras (the node's camera_sizes, engine build's)
+        self.camera_sizes: list[tuple[int, int]] = []
+        #: set: a backend being made gives up (a TensorRT build stops at its next step);
+        #: close() sets it, a node shares its stop event (Ctrl-C, cleanup)
+        self.cancel = threading.Event()
+        self._builder: ThreadPoolExecutor | None = None  # made on the first slow build
+        self._pending: _PendingBackend | None = None
         #: how often the stamps broke off and temporal state was forgotten (diagnostics)
         self.temporal_resets = 0
         self._last_stamp: float | None = None
@@ -91,7 +126,8 @@ class PoseEstimator(abc.ABC):
         """Run the model; outputs keep their batch dimension. Non-finite outputs
         raise :class:`InvalidModelOutput`: they must not reach decoders or filters."""
         x = prepared.input
-        outputs = self._backend(x.shape, self._output_stride()).run({self.spec.input.name: x})
+        backend = self._backend(x.shape, self._output_stride(), (prepared.width, prepared.height))
+        outputs = backend.run({self.spec.input.name: x})
         for name, array in outputs.items():
             if not np.isfinite(array.sum(dtype=np.float64)):  # one pass, no temporary
                 raise InvalidModelOutput(f"{self.spec.name}: output {name!r} holds NaN or inf")
@@ -133,26 +169,73 @@ class PoseEstimator(abc.ABC):
         self.reset()
 
     def close(self) -> None:
+        self.cancel.set()  # a build under way is abandoned, not waited out
+        if self._builder is not None:
+            self._builder.shutdown(wait=True)
+            self._builder = None
+        if self._pending is not None and self._pending.made.exception() is None:
+            self._pending.made.result().close()  # finished before it saw the cancel
+        self._pending = None
         for made in self._backends.values():
             for backend in made:
                 backend.close()
         self._backends.clear()
 
-    def _backend(self, input_shape: tuple[int, ...], output_stride: int | None = None) -> Backend:
+    def _backend(self, input_shape: tuple[int, ...], output_stride: int | None,
+                 camera_size: tuple[int, int]) -> Backend:
         """The backend for this input shape and stride: the one made for the stride
         that serves the shape (one ONNX Runtime session serves any; a TensorRT engine,
-        the shapes of its profile), else a new one. Each backend says what it serves,
-        so no cache key has to guess it before the backend exists."""
+        the shapes of its profile), else a new one, whose profile covers every input
+        this configuration feeds for the camera sizes seen (``input_shapes``). Each
+        backend says what it serves, so no cache key has to guess it before it exists."""
         shapes = {self.spec.input.name: tuple(input_shape)}
+        self._adopt_finished_build()
         made = self._backends.setdefault(output_stride, [])
         for backend in made:
             if backend.serves(shapes):
                 return backend
-        backend = self._make_backend(model_files(self.spec, self.model_dir, output_stride),
-                                     shapes)
+        if self._pending is not None:  # one build at a time; then this shape's turn
+            raise self._building(input_shape)
+        if camera_size not in self.camera_sizes:
+            self.camera_sizes.append(camera_size)
+        profile = input_profile(self.spec, self.config,
+                                [camera_size, *(s for s in self.camera_sizes if s != camera_size)],
+                                output_stride)
+        files = model_files(self.spec, self.model_dir, output_stride)
+        if not any(b.slow_to_make for each in self._backends.values() for b in each):
+            backend = self._make_backend(files, profile, self.cancel)  # warm-up: wait
+            self._add(output_stride, backend)
+            return backend
+        # serving already: minutes of engine build must not stall the frames the current
+        # backend serves, so it is made on a thread of its own
+        if self._builder is None:
+            self._builder = ThreadPoolExecutor(1, thread_name_prefix="pose_backend_build")
+        self._pending = _PendingBackend(
+            output_stride, tuple(input_shape),
+            self._builder.submit(self._make_backend, files, profile, self.cancel),
+            time.monotonic())
+        raise self._building(input_shape)
+
+    def _building(self, input_shape: tuple[int, ...]) -> EngineBuilding:
+        assert self._pending is not None
+        return EngineBuilding(
+            f"a backend for input {self._pending.input_shape} is being made off the inference "
+            f"thread ({time.monotonic() - self._pending.started:.0f} s so far); input "
+            f"{tuple(input_shape)} is served once it is ready")
+
+    def _adopt_finished_build(self) -> None:
+        """A backend made off the thread, once ready, serves from now on (before the
+        older ones: its profile covers their cameras too). A failed build raises here,
+        once, on the frame that finds it."""
+        if self._pending is None or not self._pending.made.done():
+            return
+        pending, self._pending = self._pending, None
+        self._add(pending.output_stride, pending.made.result(), first=True)
+
+    def _add(self, output_stride: int | None, backend: Backend, first: bool = False) -> None:
         self.backend_name, self.backend_reason = backend.name, backend.reason
-        made.append(backend)
-        return backend
+        made = self._backends.setdefault(output_stride, [])
+        made.insert(0 if first else len(made), backend)
 
     @staticmethod
     def _to_image(poses: list[Pose], transform: ImageToInput) -> list[Pose]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ import numpy as np
 
 from pose_ros.decoders.movenet import decode_multiple_poses
 from pose_ros.estimators.base import BackendFactory, InputBuffers, PoseEstimator, Prepared
+from pose_ros.estimators.input_shapes import multipose_input_size
 from pose_ros.filters.keypoint_smoother import KeypointSmoother
 from pose_ros.filters.one_euro import OneEuroConfig
 from pose_ros.filters.stamp_gap import DEFAULT_MAX_GAP_S
@@ -61,6 +61,8 @@ def make_tracker(kind: str) -> Tracker | None:
 
 
 class MoveNetMultiPoseEstimator(PoseEstimator):
+    config: MultiPoseConfig
+
     def __init__(self, spec: ModelSpec, model_dir: Path, make_backend: BackendFactory,
                  config: MultiPoseConfig = MultiPoseConfig()) -> None:
         super().__init__(spec, model_dir, make_backend)
@@ -86,13 +88,7 @@ class MoveNetMultiPoseEstimator(PoseEstimator):
     def input_transform(self, width: int, height: int) -> ImageToInput:
         """Long side resized to ``max_dimension``, the short side padded (bottom or
         right) to a multiple of 32, as the reference does."""
-        m = self.config.max_dimension
-        if width > height:  # at least one row or column, however thin the image
-            rw, rh = m, max(1, round(m * height / width))
-        else:
-            rw, rh = max(1, round(m * width / height)), m
-        divisor = MULTIPOSE_DIMENSION_DIVISOR
-        pw, ph = (math.ceil(side / divisor) * divisor for side in (rw, rh))
+        (rw, rh), (pw, ph) = multipose_input_size(self.config.max_dimension, width, height)
         return ImageToInput.from_box((0.0, 0.0, width * pw / rw, height * ph / rh), pw, ph)
 
     def preprocess(self, image: np.ndarray, timestamp: float | None = None) -> Prepared:

@@ -45,6 +45,8 @@ class MoveNetSinglePoseEstimator(PoseEstimator):
     that pose gives (the rule video follows with) sees them at the model's full
     resolution, and the better-scored of the two poses is kept."""
 
+    config: MoveNetConfig
+
     def __init__(self, spec: ModelSpec, model_dir: Path, make_backend: BackendFactory,
                  config: MoveNetConfig = MoveNetConfig()) -> None:
         super().__init__(spec, model_dir, make_backend)

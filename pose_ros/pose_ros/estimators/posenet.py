@@ -13,6 +13,10 @@ import numpy as np
 from pose_ros.decoders.posenet_multi import decode_multiple_poses
 from pose_ros.decoders.posenet_single import decode_single_pose, sigmoid
 from pose_ros.estimators.base import BackendFactory, InputBuffers, PoseEstimator, Prepared
+from pose_ros.estimators.input_shapes import IMAGE_SCALE_RANGE, posenet_input_size
+from pose_ros.estimators.input_shapes import (  # re-exported: bench/ sizes inputs with it
+    valid_resolution as valid_resolution,
+)
 from pose_ros.models.registry import ModelSpec
 from pose_ros.transforms import ImageToInput
 from pose_ros.types import Pose
@@ -47,8 +51,9 @@ class PoseNetConfig:
         if self.output_stride not in strides:
             raise ValueError(f"output_stride must be one of {list(strides)}, "
                              f"not {self.output_stride}")
-        if not 0.2 <= self.image_scale_factor <= 1.0:
-            raise ValueError(f"image_scale_factor must be in [0.2, 1.0], "
+        low, high = IMAGE_SCALE_RANGE
+        if not low <= self.image_scale_factor <= high:
+            raise ValueError(f"image_scale_factor must be in [{low}, {high}], "
                              f"not {self.image_scale_factor}")
         if self.decoding not in DECODINGS:
             raise ValueError(f"decoding must be one of {DECODINGS}, not {self.decoding!r}")
@@ -62,14 +67,9 @@ class PoseNetConfig:
             raise ValueError(f"nms_radius must be positive, not {self.nms_radius}")
 
 
-def valid_resolution(image_scale_factor: float, size: int, output_stride: int) -> int:
-    """tfjs ``getValidResolution``: the scaled size rounded down to k * stride + 1,
-    with k at least 1 (tfjs would go negative on images a few pixels wide)."""
-    even = size * image_scale_factor - 1
-    return max(int(even - (even % output_stride) + 1), output_stride + 1)
-
-
 class PoseNetEstimator(PoseEstimator):
+    config: PoseNetConfig
+
     def __init__(self, spec: ModelSpec, model_dir: Path, make_backend: BackendFactory,
                  config: PoseNetConfig = PoseNetConfig()) -> None:
         super().__init__(spec, model_dir, make_backend)
@@ -87,8 +87,7 @@ class PoseNetEstimator(PoseEstimator):
         c = self.config
         return ImageToInput.from_box(
             (0.0, 0.0, float(width), float(height)),
-            valid_resolution(c.image_scale_factor, width, c.output_stride),
-            valid_resolution(c.image_scale_factor, height, c.output_stride),
+            *posenet_input_size(c.image_scale_factor, c.output_stride, width, height),
             flip=c.flip_horizontal)
 
     def _output_stride(self) -> int:

@@ -4,10 +4,10 @@ options."""
 from __future__ import annotations
 
 import argparse
-import ast
 import itertools
 from pathlib import Path
 
+from pose_ros.command_line import parse_set, parse_size
 from pose_ros.models.registry import model_names
 
 
@@ -32,28 +32,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="run a pose_node process (shipped parameters file, --set "
                              "for its parameters) instead of the inference core")
     parser.set_defaults(func=cmd_eval)
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    width, sep, height = text.partition("x")
-    if not (sep and width.isdigit() and height.isdigit() and int(width) and int(height)):
-        raise argparse.ArgumentTypeError(f"{text!r}: write WIDTHxHEIGHT, e.g. 640x480")
-    return int(width), int(height)
-
-
-def parse_set(text: str) -> tuple[str, list[object]]:
-    """``NAME=V1,V2,...`` -> (NAME, [V1, V2, ...]), each value a Python literal or a word."""
-    name, sep, values = text.partition("=")
-    if not sep or not name or not values:
-        raise ValueError(f"--set {text!r}: write NAME=V1,V2,... (e.g. output_stride=8,16)")
-    return name, [_value(v.strip()) for v in values.split(",")]
-
-
-def _value(text: str) -> object:
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text  # a bare word: a string option such as decoding=single
 
 
 def expand_grid(sets: list[tuple[str, list[object]]]) -> list[dict[str, object]]:

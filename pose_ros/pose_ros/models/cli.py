@@ -5,7 +5,8 @@
   pose-ros-models list                  what is available, fetched, converted, where
   pose-ros-models export FILE [MODEL..] the verified models in one archive, for a robot
   pose-ros-models import FILE           verify such an archive whole, then add its models
-  pose-ros-models build-engine MODEL    a TensorRT engine (on the GPU machine)
+  pose-ros-models engine build -h      a TensorRT engine, built on the GPU machine
+  pose-ros-models engine list           the TensorRT engine cache
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from pose_ros.backends.engine_cache import EngineDirError
 from pose_ros.command_line import dispatch
+from pose_ros.model_files import ModelNotFoundError
+from pose_ros.models import engine_cli
 from pose_ros.models.archive import ArchiveError, export_models, import_models
 from pose_ros.models.converted import ConversionError, converted_entry, is_converted
 from pose_ros.models.fetch import FetchError, fetch, spec_files_present
@@ -70,24 +74,6 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_build_engine(args: argparse.Namespace) -> int:
-    from pose_ros.backends.tensorrt_backend import ShapeProfile, TensorRTBackend, tensorrt_available
-    from pose_ros.models.locate import onnx_model_path
-
-    ok, why = tensorrt_available()
-    if not ok:
-        print(f"pose-ros-models: cannot build an engine here: {why}", file=sys.stderr)
-        return 1
-    spec = model_spec(args.model)
-    shape = tuple(args.input_shape) if args.input_shape else spec.verify_shape
-    path = onnx_model_path(spec, args.model_dir, args.output_stride)
-    backend = TensorRTBackend(path, args.model_dir / "engines",
-                              ShapeProfile.fixed({spec.input.name: shape}), args.precision)
-    print(f"engine: {backend.engine_path}")
-    backend.close()
-    return 0
-
-
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pose-ros-models", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -127,20 +113,14 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("archive", type=Path, metavar="FILE", help="an archive made by export")
     i.set_defaults(func=cmd_import)
 
-    e = sub.add_parser("build-engine", help="build (or find) the TensorRT engine of a model")
-    e.add_argument("model", choices=model_names())
-    e.add_argument("--precision", choices=["fp16", "fp32"], default="fp16")
-    e.add_argument("--output-stride", type=int, default=None, help="PoseNet only")
-    e.add_argument("--input-shape", type=int, nargs=4, metavar=("N", "H", "W", "C"),
-                   help="input shape the engine is built for (default: the registry's)")
-    e.set_defaults(func=cmd_build_engine)
+    engine_cli.add_parser(sub)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return dispatch(args, (FetchError, ConversionError, ArchiveError, KeyError, ValueError),
-                    "pose-ros-models")
+    return dispatch(args, (FetchError, ConversionError, ArchiveError, KeyError, ValueError,
+                           ModelNotFoundError, EngineDirError), "pose-ros-models")
 
 
 if __name__ == "__main__":

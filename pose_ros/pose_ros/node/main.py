@@ -1,4 +1,5 @@
-"""Entry point of the ``pose_node`` executable."""
+"""Entry point of the ``pose_node`` executable: one PoseNode, or one per camera
+(``--cameras``, node/cameras.py) on one executor in one process."""
 
 from __future__ import annotations
 
@@ -16,22 +17,34 @@ def main(argv: list[str] | None = None) -> int:
         import rclpy
         from rclpy.exceptions import ParameterException
         from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+        from rclpy.utilities import remove_ros_args
 
         from pose_ros.frame_buffers import reuse_frame_buffers
         from pose_ros.models.locate import ModelNotFoundError
-        from pose_ros.node.pose_node import PoseNode, StartFailed
+        from pose_ros.node.cameras import camera_names, camera_namespaces, process_namespace
+        from pose_ros.node.pose_node import NODE_NAME, PoseNode, StartFailed
     except KeyboardInterrupt:
         return 0
 
+    args = sys.argv if argv is None else argv
+    try:
+        cameras = camera_names(remove_ros_args(args)[1:])
+    except ValueError as e:
+        print(f"pose_node: error: {e}", file=sys.stderr)
+        return 1
     reuse_frame_buffers()  # before the middleware allocates its first frame
-    rclpy.init(args=sys.argv if argv is None else argv)
+    rclpy.init(args=args)
     # made before the node, whose start-up takes seconds: a signal in that time then
     # stops a node being built, never an executor being built (rclpy cannot clean that up)
     executor = SingleThreadedExecutor()
-    node = None
+    nodes: list[PoseNode] = []
     try:
-        node = PoseNode()
-        executor.add_node(node)
+        # "": the one node, in the namespace the command line gives it
+        namespaces = (camera_namespaces(cameras, process_namespace(NODE_NAME)) if cameras
+                      else [""])
+        for namespace in namespaces:  # one at a time: a signal stops the one being built
+            nodes.append(PoseNode(namespace))
+            executor.add_node(nodes[-1])
         executor.spin()
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
@@ -45,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         if rclpy.ok():
             raise
     finally:
-        if node is not None:
+        for node in nodes:
             node.destroy_node()
         rclpy.try_shutdown()
         ignore_stop_signals()

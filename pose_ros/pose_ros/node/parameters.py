@@ -20,14 +20,16 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any, cast
 
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor, ParameterType
 
 from pose_ros.backends import BACKENDS
+from pose_ros.command_line import parse_sizes
 from pose_ros.estimators import FAMILIES
+from pose_ros.estimators.input_shapes import DEFAULT_CAMERA_SIZES
 from pose_ros.estimators.movenet_multipose import TRACKERS
 from pose_ros.estimators.posenet import DECODINGS
 from pose_ros.models.registry import model_names, model_spec
@@ -43,6 +45,8 @@ class Param:
     high: float | None = None
     step: float = 0.0
     runtime: bool = False
+    #: reads a string value, raising (ValueError, ArgumentTypeError) with the reason
+    parse: Callable[[str], object] | None = None
 
 
 PARAMS = (
@@ -52,6 +56,10 @@ PARAMS = (
           BACKENDS),
     Param("model_dir", "", "model directory (empty: $POSE_ROS_MODEL_DIR or the XDG cache)"),
     Param("engine_dir", "", "TensorRT engine cache, written to (empty: <model_dir>/engines)"),
+    Param("camera_sizes", DEFAULT_CAMERA_SIZES, "camera resolutions, WxH[,WxH...]: the model "
+          "is warmed up at the first; TensorRT engines serve them all (another size gets its "
+          "engine built while the node serves; pose-ros-models engine build --camera-sizes "
+          "prebuilds it)", parse=parse_sizes),
     Param("threads", 0, "ONNX Runtime threads (0: one per core)", low=0, high=64, step=1),
     Param("decoding", "multi", "PoseNet decoding", DECODINGS, runtime=True),
     Param("output_stride", 16, "PoseNet output stride", (8, 16, 32), runtime=True),
@@ -149,6 +157,13 @@ def check(name: str, value: object, running: bool) -> str | None:
     # a ranged parameter's value is a number: rclpy refuses another type
     if p.low is not None and p.high is not None and not (p.low <= cast(float, value) <= p.high):
         return f"{name} must be in [{p.low}, {p.high}], not {value}"
+    if p.parse is not None:
+        if not isinstance(value, str):
+            return f"{name} must be a string"
+        try:
+            p.parse(value)
+        except (ValueError, argparse.ArgumentTypeError) as e:
+            return f"{name}: {e}"
     return None
 
 
@@ -209,7 +224,9 @@ def yaml_text() -> str:
              "# (or a lifecycle cleanup, then configure).",
              "# Generated from pose_ros/node/parameters.py: "
              "python -m pose_ros.node.parameters --yaml",
-             "pose_estimator:", "  ros__parameters:"]
+             "# /**/: every pose_estimator in any namespace (pose_node --cameras runs one per",
+             "# camera, /<camera>/pose_estimator); a /<camera>/pose_estimator: section, one.",
+             "/**/pose_estimator:", "  ros__parameters:"]
     for p in PARAMS:
         value = json.dumps(p.default)  # JSON is YAML, and quotes every string
         allowed, models = _allowed(p), _models(p.name)

@@ -46,8 +46,9 @@ from std_srvs.srv import SetBool
 from visualization_msgs.msg import MarkerArray
 
 from pose_ros.api import create_estimator
+from pose_ros.command_line import parse_sizes
 from pose_ros.drawing import draw
-from pose_ros.estimators.base import InvalidModelOutput, PoseEstimator
+from pose_ros.estimators.base import EngineBuilding, InvalidModelOutput, PoseEstimator
 from pose_ros.frame_buffers import release_free_memory
 from pose_ros.models.registry import default_model_dir, model_spec
 from pose_ros.node import messages
@@ -92,8 +93,11 @@ class PoseNode(LifecycleNode):
     # depth:=true: the 3D people (node/people_3d.py), made at configure
     people_3d: People3D[LifecyclePublisher] | None = None
 
-    def __init__(self) -> None:
-        super().__init__(NODE_NAME)
+    def __init__(self, namespace: str = "") -> None:
+        # a camera's namespace (--cameras) is this node's own remap: the process's (__ns,
+        # which launch always passes) would otherwise put every camera's node at one name
+        super().__init__(NODE_NAME, cli_args=(["--ros-args", "-r", f"__ns:={namespace}"]
+                                              if namespace else None))
         refuse_unavailable_transitions(self)
         for p in PARAMS:
             self.declare_parameter(p.name, p.default, descriptor(p))
@@ -222,9 +226,14 @@ class PoseNode(LifecycleNode):
             self.spec.name, backend=self.values["backend"], model_dir=model_dir,
             threads=self.values["threads"], engine_dir=self.values["engine_dir"] or None,
             **estimator_options(self.spec.family, self.values))
+        # the node's stop (cleanup, shutdown, Ctrl-C) stops an engine build under way;
+        # the estimator sets it too as it closes, when the thread ends all the same
+        estimator.cancel = self._stop
+        estimator.camera_sizes = parse_sizes(self.values["camera_sizes"])  # checked
         try:
             estimator.check_model()  # a missing or modified model fails now, not at frame 1
-            estimator.warm_up()  # the backend loads now, not while the first frames wait
+            # the backend loads now, not while the first frames wait
+            estimator.warm_up(*estimator.camera_sizes[0])
         except BaseException:
             estimator.close()
             raise
@@ -412,6 +421,9 @@ class PoseNode(LifecycleNode):
             poses = estimator.postprocess(outputs, prepared, timestamp)
         except InvalidModelOutput as e:
             self._reject("invalid_model_output", str(e))
+            return
+        except EngineBuilding as e:  # a new camera size or stride: served once built
+            self._reject("engine_building", str(e))
             return
         except Exception as e:  # a backend failure on one frame must not stop the node
             self._reject("inference_error", f"{type(e).__name__}: {e}")
