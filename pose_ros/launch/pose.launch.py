@@ -11,9 +11,15 @@ node is a launch_ros LifecycleNode: with autostart:=false it waits, unconfigured
 lifecycle manager, and an including launch file can drive or watch its transitions
 (launch_ros ChangeState / OnStateTransition). The launch ends with the node, and fails
 (exit code 1) when the node fails.
+
+With cameras:="front rear" the one process serves each camera (pose_node --cameras,
+docs/performance.md): /front/pose_estimator reads /front/image_raw, and the topic
+arguments are taken relative to each camera's namespace (their defaults become
+image_raw, camera_info, depth/image_raw, depth/camera_info).
 """
 
 import os
+from typing import Any
 
 from ament_index_python.packages import (
     PackageNotFoundError,
@@ -25,6 +31,7 @@ from launch.conditions import IfCondition
 from launch.logging import get_logger
 from launch.substitutions import EnvironmentVariable, LaunchConfiguration
 from launch_ros.actions import LifecycleNode, Node
+from launch_ros.parameter_descriptions import Parameter
 
 from launch import LaunchContext, LaunchDescription
 from pose_ros.node.launch_exits import end_launch
@@ -33,6 +40,12 @@ from pose_ros.node.parameters import BY_NAME
 # launch arguments that set the node parameter of the same name; empty (the default)
 # leaves the params file's value
 OVERRIDES = ("model", "backend", "threads", "depth", "autostart")
+# topic arguments: (remapped name, default, default under each camera with cameras:=)
+TOPICS = {"image": ("image", "/camera/image_raw", "image_raw"),
+          "camera_info": ("camera_info", "/camera/camera_info", "camera_info"),
+          "depth_image": ("depth/image", "/camera/depth/image_raw", "depth/image_raw"),
+          "depth_camera_info": ("depth/camera_info", "/camera/depth/camera_info",
+                                "depth/camera_info")}
 
 
 def generate_launch_description():
@@ -43,6 +56,10 @@ def generate_launch_description():
         "FASTDDS_DEFAULT_PROFILES_FILE",
         default_value=os.path.join(share, "config", "fastdds_large_images.xml")))
     args = [
+        DeclareLaunchArgument("cameras", default_value="",
+                              description="namespaces of several cameras served by this one "
+                                          "process, space-separated (each <ns>/pose_estimator "
+                                          "reads <ns>/image_raw); empty: one camera"),
         DeclareLaunchArgument("image", default_value="/camera/image_raw",
                               description="camera topic (sensor_msgs/Image; with the "
                                           "use_compressed parameter, <image>/compressed)"),
@@ -56,7 +73,7 @@ def generate_launch_description():
                               description="the depth image's camera_info"),
         DeclareLaunchArgument("params_file",
                               default_value=os.path.join(share, "config", "pose_ros.yaml"),
-                              description="node parameters (YAML: pose_estimator: "
+                              description="node parameters (YAML: /**/pose_estimator: "
                                           "ros__parameters:)"),
         *(DeclareLaunchArgument(name, default_value="", description=_override_description(name))
           for name in OVERRIDES),
@@ -86,19 +103,36 @@ def _override_description(name: str) -> str:
 
 
 def _pose_node(context: LaunchContext) -> list:
-    overrides = {name: LaunchConfiguration(name) for name in OVERRIDES
-                 if LaunchConfiguration(name).perform(context)}
-    return [LifecycleNode(
-        package="pose_ros", executable="pose_node", name="pose_estimator", namespace="",
-        output="screen",
-        parameters=[LaunchConfiguration("params_file"), overrides],
-        remappings=[("image", LaunchConfiguration("image")),
-                    ("image/compressed", [LaunchConfiguration("image"), "/compressed"]),
-                    ("camera_info", LaunchConfiguration("camera_info")),
-                    ("depth/image", LaunchConfiguration("depth_image")),
-                    ("depth/camera_info", LaunchConfiguration("depth_camera_info"))],
-        on_exit=end_launch,
-    )]
+    # -p on the command line: reaches every node of the process, one per camera
+    overrides = [Parameter(name, LaunchConfiguration(name)) for name in OVERRIDES
+                 if LaunchConfiguration(name).perform(context)]
+    cameras = LaunchConfiguration("cameras").perform(context).split()
+    remappings = [(name, _topic(context, argument, bool(cameras)))
+                  for argument, (name, _, _) in TOPICS.items()]
+    image = dict(remappings)["image"]
+    remappings.append(("image/compressed", f"{image}/compressed"))
+    common: dict[str, Any] = dict(
+        package="pose_ros", executable="pose_node", output="screen",
+        parameters=[LaunchConfiguration("params_file"), *overrides], remappings=remappings,
+        on_exit=end_launch)
+    if cameras:  # several lifecycle nodes: launch's LifecycleNode watches exactly one
+        return [Node(arguments=["--cameras", *cameras], **common)]
+    return [LifecycleNode(name="pose_estimator", namespace="", **common)]
+
+
+def _topic(context: LaunchContext, argument: str, per_camera: bool) -> str:
+    """The topic a remapping targets; with cameras, relative to each camera's namespace."""
+    topic = LaunchConfiguration(argument).perform(context)
+    _, default, camera_default = TOPICS[argument]
+    if not per_camera:
+        return topic
+    if topic == default:
+        return camera_default
+    if topic.startswith("/"):
+        raise ValueError(f"with cameras:=, {argument}:={topic} would send every camera the "
+                         f"same topic: give it relative to the cameras' namespaces (e.g. "
+                         f"{argument}:={camera_default})")
+    return topic
 
 
 def _rviz(context: LaunchContext, config_dir: str) -> list:

@@ -151,13 +151,13 @@ def ros2(*args: str, timeout: float = READY_S) -> subprocess.CompletedProcess:
     return result
 
 
-def echo_poses(launch: Launch) -> dict:
-    """The next message on /poses, as `ros2 topic echo --once` prints it."""
+def echo_poses(launch: Launch, topic: str = POSES) -> dict:
+    """The next message on ``topic``, as `ros2 topic echo --once` prints it."""
     try:
-        out = ros2("topic", "echo", "--once", "--no-daemon", POSES,
+        out = ros2("topic", "echo", "--once", "--no-daemon", topic,
                    "pose_ros_msgs/msg/PersonArray").stdout
     except (AssertionError, subprocess.TimeoutExpired) as e:
-        pytest.fail(f"no poses on {POSES}: {e}\n{launch.ctrl_c()}")
+        pytest.fail(f"no poses on {topic}: {e}\n{launch.ctrl_c()}")
     return yaml.safe_load(out.split("\n---")[0])
 
 
@@ -172,7 +172,8 @@ def test_every_launch_argument_is_described():
         out = ros2("launch", "pose_ros", launch_file, "--show-args").stdout
         assert "no description given" not in out, out
         for name in ("image", "camera_info", "params_file", "model", "backend", "threads",
-                     "depth", "autostart", "depth_image", "depth_camera_info", "rviz"):
+                     "depth", "autostart", "cameras", "depth_image", "depth_camera_info",
+                     "rviz"):
             assert f"'{name}':" in out, (launch_file, out)
 
 
@@ -247,6 +248,30 @@ def test_with_autostart_false_the_launched_node_waits_for_a_lifecycle_manager(
     assert lifecycle_cli(node, "get") == "active [3]\n"
     assert len(echo_poses(launch)["persons"]) == 1  # the photo's one person
     assert_stopped_cleanly(launch, launch.ctrl_c())
+
+
+def test_the_cameras_argument_serves_each_camera_from_one_process(launches, shared_data,
+                                                                 model_dir):
+    cameras = ("cam_a", "cam_b")
+    feeds = [spawn_python("camera_process", str(shared_data / PHOTO), f"/{name}/image_raw")
+             for name in cameras]
+    try:
+        launch = start(launches, ["ros2", "launch", "pose_ros", "pose.launch.py",
+                                  f"cameras:={' '.join(cameras)}", "threads:=1"])
+        for name in cameras:  # each camera's own topics, under its namespace
+            assert len(echo_poses(launch, f"/{name}/poses")["persons"]) == 1
+        nodes = [p for p in psutil.Process(launch.proc.pid).children(recursive=True)
+                 if "pose_node" in " ".join(p.cmdline())]
+        assert len(nodes) == 1, [p.cmdline() for p in nodes]
+        # the -p overrides reach every camera's node
+        for name in cameras:
+            threads = ros2("param", "get", "--no-daemon", "--timeout", "30",
+                           f"/{name}/pose_estimator", "threads").stdout
+            assert threads == "Integer value is: 1\n"
+        assert_stopped_cleanly(launch, launch.ctrl_c())
+    finally:
+        for feed in feeds:
+            stop(feed)
 
 
 def test_rviz_without_rviz2_says_so_and_the_node_runs(launches, camera, model_dir):
