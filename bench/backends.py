@@ -24,6 +24,8 @@ from pose_ros.models.registry import default_model_dir, model_names, model_spec
 #: the input each model gets from a 640x480 camera with the shipped defaults
 _POSENET = PoseNetConfig()
 INPUTS = {"movenet_lightning": (1, 192, 192, 3), "movenet_thunder": (1, 256, 256, 3),
+          # MultiPose: the long side to max_dimension 256, the short one to 192 (x32)
+          "movenet_multipose": (1, 192, 256, 3),
           "posenet_mobilenet": (1, *(valid_resolution(_POSENET.image_scale_factor, side,
                                                       _POSENET.output_stride)
                                      for side in (480, 640)), 3)}

@@ -48,13 +48,16 @@ def test_onnx_matches_the_tfjs_graph(model_dir, name):
     print(f"{name}: max |ONNX - TF.js| = " + ", ".join(f"{k} {v:.1e}" for k, v in diffs.items()))
 
 
-def test_conversion_verifies_with_tensorflow_onednn_off(model_dir, tmp_path, monkeypatch):
+@pytest.mark.parametrize("name,output", [("movenet_lightning", "keypoints"),
+                                         ("movenet_multipose", "detections")])
+def test_conversion_verifies_with_tensorflow_onednn_off(model_dir, tmp_path, monkeypatch,
+                                                        name, output):
     """Without oneDNN (TensorFlow's default on CPUs lacking AVX512_VNNI, BF16 and AMX)
     TensorFlow has no kernel for TF.js's fused depthwise convolution, and the reference
-    run died. A real conversion of Lightning (ONNX and TFLite), TensorFlow check
-    included, in a fresh model directory; the conversion environment is the one
-    'make models' made."""
-    spec = model_spec("movenet_lightning")
+    run died. A real conversion (ONNX and TFLite; MultiPose's TFLite also through the
+    ExpandDims rewrite), TensorFlow check included, in a fresh model directory; the
+    conversion environment is the one 'make models' made."""
+    spec = model_spec(name)
     fresh = tmp_path / "models"
     source_dir(fresh).mkdir(parents=True)
     for name in spec.files:
@@ -64,7 +67,7 @@ def test_conversion_verifies_with_tensorflow_onednn_off(model_dir, tmp_path, mon
     assert is_converted(spec, fresh)
     diffs = converted_entry(fresh, spec.name)["max_abs_diff"]
     # the ONNX and the TFLite file, each checked against TensorFlow
-    assert sorted(diffs) == ["keypoints", "tflite:keypoints"], "a check did not run"
+    assert sorted(diffs) == [output, f"tflite:{output}"], "a check did not run"
     assert max(diffs.values()) < TOLERANCE
 
 

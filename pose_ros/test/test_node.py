@@ -140,6 +140,25 @@ def test_compressed_images_give_the_same_person(ros, model_dir, annotated):
         stop(proc)
 
 
+def test_multipose_runs_on_litert(ros, model_dir, annotated):
+    """backend litert with a model whose input size follows the frame's."""
+    pytest.importorskip("ai_edge_litert", reason="LiteRT is not installed here "
+                        "(pip install ai-edge-litert)")
+    proc = start_node(ros, model_dir, "pose_litert", "-p", "model:=movenet_multipose",
+                      "-p", "backend:=litert", "-r", "image:=/test/litert")
+    try:
+        pub, got = wire(ros, proc, Image, "/test/litert", "pose_litert")
+        msg = rgb8(annotated.rgb())
+        msg.header.stamp.sec = 43
+        pub.publish(msg)
+        assert spin_until(ros, lambda: bool(got), 20), stop(proc)
+        assert got[0].header.stamp.sec == 43 and got[0].model == "movenet_multipose"
+        assert len(got[0].persons) == 1
+        assert diagnostic_values(ros, "pose_litert")["backend"] == "litert"
+    finally:
+        stop(proc)
+
+
 def test_markers_are_well_formed(feed, annotated):
     before = len(feed.markers)
     feed.send(rgb8(annotated.rgb()), 1_700_000_001_000_000_000)

@@ -36,8 +36,8 @@ def backend_usable(name: str, files: ModelFiles | None = None) -> tuple[bool, st
 
         usable, why = litert_available()
         if usable and files is not None and files.tflite is None:
-            return False, (f"LiteRT has no file for {files.onnx.stem} here (it runs MoveNet "
-                           "Lightning, Thunder and PoseNet at stride 16; 'pose-ros-models "
+            return False, (f"LiteRT has no file for {files.onnx.stem} here (it runs every MoveNet "
+                           "model, and PoseNet at stride 16; 'pose-ros-models "
                            "convert' makes them)")
         return usable, why
     return True, "ONNX Runtime on the CPU"

@@ -2,8 +2,8 @@
 the runtime MoveNet was made for, on the TFLite files the conversion verifies.
 
 A TFLite model's input shape is set before its tensors are allocated; a new shape
-(a PoseNet input for another image size) resizes the input and re-allocates once,
-and the same shape is then served without either.
+(a PoseNet or MultiPose input for another image size) resizes the input and
+re-allocates once, and the same shape is then served without either.
 """
 
 from __future__ import annotations

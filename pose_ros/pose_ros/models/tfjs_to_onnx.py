@@ -15,11 +15,12 @@ For each job it
 3. runs that same graph in TensorFlow on a fixed input and saves input and
    outputs (``.npz``), so the ONNX model can be checked against TensorFlow's;
 4. where asked, converts the graph to a float32 ``.tflite`` of built-in ops only
-   (TFLiteConverter) and adds its outputs on the same input to the ``.npz`` (keys
-   ``tflite:NAME``), for the same check.
+   (TFLiteConverter), its axes-only slices first rewritten as ``ExpandDims``
+   (``tfjs_newaxis``: MultiPose's, so that its input size stays free), and adds its
+   outputs on the same input to the ``.npz`` (keys ``tflite:NAME``), for the same check.
 
-``tfjs_unfuse`` is imported as this script's neighbour (the script's folder is on
-``sys.path``), not through the ``pose_ros`` package.
+``tfjs_unfuse`` and ``tfjs_newaxis`` are imported as this script's neighbours (the
+script's folder is on ``sys.path``), not through the ``pose_ros`` package.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import tensorflow as tf
 from google.protobuf.json_format import ParseDict
 from tensorflow.core.framework import graph_pb2
 from tf2onnx import tfjs_utils
+from tfjs_newaxis import NewAxisRewriteError, expand_new_axes
 from tfjs_unfuse import UnsupportedFusionError, split_fused_ops
 
 OPSET = 17
@@ -104,12 +106,16 @@ def to_tflite(model: dict, folder: Path, shape: list[int | None], x: np.ndarray)
     """The graph as TFLite bytes, and its outputs on ``x`` by TFLite tensor name.
 
     The graph is imported behind a placeholder of ``shape`` so that dimensions the
-    family leaves free (PoseNet's height and width) stay free in the TFLite model.
+    family leaves free (PoseNet's and MultiPose's height and width) stay free in the
+    TFLite model.
     """
     sig = model["signature"]
     (inp,) = sig["inputs"].values()
     outputs = [sig["outputs"][k]["name"] for k in sig["outputs"]]
-    gd = graph_def(model, read_weights(model, folder))
+    rewritten, weights, replaced = expand_new_axes(model, read_weights(model, folder))
+    if replaced:
+        print(f"{len(replaced)} axes-only StridedSlice nodes -> ExpandDims", flush=True)
+    gd = graph_def(rewritten, weights)
     dtype = tf.int32 if inp["dtype"] == "DT_INT32" else tf.float32
 
     def imported(image: tf.Tensor) -> list:
@@ -162,7 +168,7 @@ def main() -> int:
         except subprocess.CalledProcessError as e:
             print(f"tf2onnx failed on {job['model_json']}:\n{e.stderr[-3000:]}", file=sys.stderr)
             return 1
-        except UnsupportedFusionError as e:
+        except (UnsupportedFusionError, NewAxisRewriteError) as e:
             print(f"cannot convert {job['model_json']}: {e}", file=sys.stderr)
             return 1
     print(json.dumps({"tensorflow": tf.__version__, "tf2onnx": __import__("tf2onnx").__version__,
