@@ -19,6 +19,7 @@ image_raw, camera_info, depth/image_raw, depth/camera_info).
 """
 
 import os
+from dataclasses import dataclass
 from typing import Any
 
 from ament_index_python.packages import (
@@ -40,12 +41,30 @@ from pose_ros.node.parameters import BY_NAME
 # launch arguments that set the node parameter of the same name; empty (the default)
 # leaves the params file's value
 OVERRIDES = ("model", "backend", "threads", "depth", "autostart")
-# topic arguments: (remapped name, default, default under each camera with cameras:=)
-TOPICS = {"image": ("image", "/camera/image_raw", "image_raw"),
-          "camera_info": ("camera_info", "/camera/camera_info", "camera_info"),
-          "depth_image": ("depth/image", "/camera/depth/image_raw", "depth/image_raw"),
-          "depth_camera_info": ("depth/camera_info", "/camera/depth/camera_info",
-                                "depth/camera_info")}
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A launch argument that remaps one of the node's topics."""
+
+    remapped: str  # the node's own name for it
+    default: str
+    camera_default: str  # under each camera's namespace, with cameras:=
+    description: str
+
+
+TOPICS = {
+    "image": Topic("image", "/camera/image_raw", "image_raw",
+                   "camera topic (sensor_msgs/Image; with the use_compressed parameter, "
+                   "<image>/compressed)"),
+    "camera_info": Topic("camera_info", "/camera/camera_info", "camera_info",
+                         "camera_info topic (optional: places the markers)"),
+    "depth_image": Topic("depth/image", "/camera/depth/image_raw", "depth/image_raw",
+                         "depth image aligned to the colour image, 16UC1 or 32FC1 (read with "
+                         "depth:=true; RealSense: /camera/aligned_depth_to_color/image_raw)"),
+    "depth_camera_info": Topic("depth/camera_info", "/camera/depth/camera_info",
+                               "depth/camera_info", "the depth image's camera_info"),
+}
 
 
 def generate_launch_description():
@@ -60,17 +79,10 @@ def generate_launch_description():
                               description="namespaces of several cameras served by this one "
                                           "process, space-separated (each <ns>/pose_estimator "
                                           "reads <ns>/image_raw); empty: one camera"),
-        DeclareLaunchArgument("image", default_value="/camera/image_raw",
-                              description="camera topic (sensor_msgs/Image; with the "
-                                          "use_compressed parameter, <image>/compressed)"),
-        DeclareLaunchArgument("camera_info", default_value="/camera/camera_info",
-                              description="camera_info topic (optional: places the markers)"),
-        DeclareLaunchArgument("depth_image", default_value="/camera/depth/image_raw",
-                              description="depth image aligned to the colour image, 16UC1 or "
-                                          "32FC1 (read with depth:=true; RealSense: "
-                                          "/camera/aligned_depth_to_color/image_raw)"),
-        DeclareLaunchArgument("depth_camera_info", default_value="/camera/depth/camera_info",
-                              description="the depth image's camera_info"),
+        *(DeclareLaunchArgument(name, default_value=topic.default,
+                                description=f"{topic.description}; with cameras:=, relative "
+                                            f"to each camera (default {topic.camera_default})")
+          for name, topic in TOPICS.items()),
         DeclareLaunchArgument("params_file",
                               default_value=os.path.join(share, "config", "pose_ros.yaml"),
                               description="node parameters (YAML: /**/pose_estimator: "
@@ -107,8 +119,8 @@ def _pose_node(context: LaunchContext) -> list:
     overrides = [Parameter(name, LaunchConfiguration(name)) for name in OVERRIDES
                  if LaunchConfiguration(name).perform(context)]
     cameras = LaunchConfiguration("cameras").perform(context).split()
-    remappings = [(name, _topic(context, argument, bool(cameras)))
-                  for argument, (name, _, _) in TOPICS.items()]
+    remappings = [(topic.remapped, _topic(context, argument, bool(cameras)))
+                  for argument, topic in TOPICS.items()]
     image = dict(remappings)["image"]
     remappings.append(("image/compressed", f"{image}/compressed"))
     common: dict[str, Any] = dict(
@@ -122,17 +134,17 @@ def _pose_node(context: LaunchContext) -> list:
 
 def _topic(context: LaunchContext, argument: str, per_camera: bool) -> str:
     """The topic a remapping targets; with cameras, relative to each camera's namespace."""
-    topic = LaunchConfiguration(argument).perform(context)
-    _, default, camera_default = TOPICS[argument]
+    given = LaunchConfiguration(argument).perform(context)
+    topic = TOPICS[argument]
     if not per_camera:
-        return topic
-    if topic == default:
-        return camera_default
-    if topic.startswith("/"):
-        raise ValueError(f"with cameras:=, {argument}:={topic} would send every camera the "
+        return given
+    if given == topic.default:
+        return topic.camera_default
+    if given.startswith("/"):
+        raise ValueError(f"with cameras:=, {argument}:={given} would send every camera the "
                          f"same topic: give it relative to the cameras' namespaces (e.g. "
-                         f"{argument}:={camera_default})")
-    return topic
+                         f"{argument}:={topic.camera_default})")
+    return given
 
 
 def _rviz(context: LaunchContext, config_dir: str) -> list:
