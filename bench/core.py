@@ -28,6 +28,8 @@ SIZES = [(640, 480), (1920, 1080)]
 
 def video_frames(count: int, size: tuple[int, int]) -> list[np.ndarray]:
     cap = cv2.VideoCapture(str(DATA / "pose_squats.mp4"))
+    if not cap.isOpened():  # else the loop below would wait for frames forever
+        raise FileNotFoundError(f"cannot read {DATA / 'pose_squats.mp4'}: is ../shared there?")
     frames: list[np.ndarray] = []
     while len(frames) < count:
         ok, frame = cap.read()
@@ -40,7 +42,8 @@ def video_frames(count: int, size: tuple[int, int]) -> list[np.ndarray]:
 
 def stats(samples: list[float]) -> dict[str, float]:
     ms = np.array(samples) * 1e3
-    return {"median_ms": float(np.median(ms)), "p90_ms": float(np.percentile(ms, 90))}
+    return {"median_ms": float(np.median(ms)), "p90_ms": float(np.percentile(ms, 90)),
+            "p95_ms": float(np.percentile(ms, 95))}
 
 
 def stage_times(name: str, frames: list[np.ndarray], threads: int, pace_hz: float = 0.0,
@@ -50,7 +53,7 @@ def stage_times(name: str, frames: list[np.ndarray], threads: int, pace_hz: floa
     est = create_estimator(name, backend=backend, threads=threads)
     est.estimate(frames[0], 0.0)  # warm-up: session creation, first-run allocations
     pre, inf, post = [], [], []
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     for i, frame in enumerate(frames):
         t = i / 30.0
         if pace_hz:
@@ -65,7 +68,10 @@ def stage_times(name: str, frames: list[np.ndarray], threads: int, pace_hz: floa
         pre.append(t1 - t0)
         inf.append(t2 - t1)
         post.append(t3 - t2)
-    return {"preprocess": stats(pre), "inference": stats(inf), "decode": stats(post)}
+    # this process's CPU time, inference threads included, per frame
+    cpu_ms = (time.process_time() - cpu_start) * 1e3 / len(frames)
+    return {"preprocess": stats(pre), "inference": stats(inf), "decode": stats(post),
+            "cpu_ms_per_frame": cpu_ms}
 
 
 def first_frame_cost(name: str, frames: list[np.ndarray], threads: int) -> dict:
