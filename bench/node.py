@@ -289,7 +289,8 @@ def model_peers(ros, model: str, seconds: float, runs: list[NodeRun]) -> dict:
 
 def peer_tables(peers: list[dict]) -> list[str]:
     """A table per model: each peer's latency (camera stamp to poses; for bare
-    inference, the inference alone), frames served, CPU per frame and memory."""
+    inference, the inference alone), frames served, CPU per frame and memory, and for
+    pose_node its processing (the sum of its stages) against bare ONNX Runtime."""
     lines: list[str] = []
     for p in peers:
         ort_ms = p["bare"]["onnxruntime"]["median_ms"]
@@ -306,8 +307,8 @@ def peer_tables(peers: list[dict]) -> list[str]:
         rows += [(f"pose_node, {backend}", n) for backend, n in p["nodes"].items()]
         for name, n in rows:
             lat = n["latency_ms"]
-            processing = (f"{n['processing_ms']:.2f} | {n['processing_ms'] / ort_ms:.2f}"
-                          if n["processing_ms"] == n["processing_ms"] else " | ")
+            processing = (" | " if np.isnan(n["processing_ms"])  # the naive node has no stages
+                          else f"{n['processing_ms']:.2f} | {n['processing_ms'] / ort_ms:.2f}")
             lines.append(f"| {name} | {lat.get('median', float('nan')):.2f} / "
                          f"{lat.get('p95', float('nan')):.2f} | {n['processed']:.0%} | "
                          f"{n['cpu_ms_per_frame']:.1f} | {n['rss_mb']:.0f} | {processing} |")
@@ -369,7 +370,8 @@ def inference_ms(model: str, size: str, frames: int = 30, pace_hz: float = 0.0,
 
 def bare_inference(model: str, size: str, frames: int = 30, pace_hz: float = 0.0,
                    backend: str = "onnxruntime") -> dict[str, float]:
-    """inference_ms's run: median, p95 and CPU ms per inference (this process's)."""
+    """inference_ms's run: median and p95, and this process's CPU ms per frame (the
+    inference's threads, and the frame's pre- and post-processing)."""
     w, h = (int(v) for v in size.split("x"))
     times = core.stage_times(model, core.video_frames(frames, (w, h)), threads=0,
                              pace_hz=pace_hz, backend=backend)
