@@ -91,8 +91,8 @@ class NaivePose:
             xys[k] = (x_ * POSENET.output_stride + offset[y, x_, 17 + k],
                       y * POSENET.output_stride + offset[y, x_, k],
                       1 / (1 + np.exp(-heatmap[y, x_, k])))
-        # one scale for both axes: close enough for a baseline
-        return [(float(xys[:, 2].mean()), xys)], w / size[0], 0, 0
+        xys[:, :2] *= (w / size[0], h / size[1])  # input to image pixels, each axis its own
+        return [(float(xys[:, 2].mean()), xys)], 1.0, 0, 0
 
     def on_image(self, msg: Image) -> None:
         frame = np.frombuffer(msg.data, np.uint8).reshape(msg.height, msg.width, 3)
