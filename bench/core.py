@@ -1,8 +1,8 @@
 """Inference-core benchmark: per model, pre-processing, inference and decoding time
 (median and p90) on 640x480 and 1920x1080 video frames, what MoveNet single-pose's
-second pass costs on a first frame, and PoseNet multi-pose decoding time as the
-number of people grows. One run, one machine: compare the
-rows with each other, not with other machines.
+second pass costs on a first frame, PoseNet multi-pose decoding time as the number
+of people grows, and pose_node's own per-frame work without DDS, paced like a camera.
+One run, one machine: compare the rows with each other, not with other machines.
 
     make bench-core        (or: python bench/core.py --frames 30)
 """
@@ -28,6 +28,8 @@ SIZES = [(640, 480), (1920, 1080)]
 
 def video_frames(count: int, size: tuple[int, int]) -> list[np.ndarray]:
     cap = cv2.VideoCapture(str(DATA / "pose_squats.mp4"))
+    if not cap.isOpened():  # else the loop below would wait for frames forever
+        raise FileNotFoundError(f"cannot read {DATA / 'pose_squats.mp4'}: is ../shared there?")
     frames: list[np.ndarray] = []
     while len(frames) < count:
         ok, frame = cap.read()
@@ -40,7 +42,8 @@ def video_frames(count: int, size: tuple[int, int]) -> list[np.ndarray]:
 
 def stats(samples: list[float]) -> dict[str, float]:
     ms = np.array(samples) * 1e3
-    return {"median_ms": float(np.median(ms)), "p90_ms": float(np.percentile(ms, 90))}
+    return {"median_ms": float(np.median(ms)), "p90_ms": float(np.percentile(ms, 90)),
+            "p95_ms": float(np.percentile(ms, 95))}
 
 
 def stage_times(name: str, frames: list[np.ndarray], threads: int, pace_hz: float = 0.0,
@@ -50,7 +53,7 @@ def stage_times(name: str, frames: list[np.ndarray], threads: int, pace_hz: floa
     est = create_estimator(name, backend=backend, threads=threads)
     est.estimate(frames[0], 0.0)  # warm-up: session creation, first-run allocations
     pre, inf, post = [], [], []
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     for i, frame in enumerate(frames):
         t = i / 30.0
         if pace_hz:
@@ -65,7 +68,10 @@ def stage_times(name: str, frames: list[np.ndarray], threads: int, pace_hz: floa
         pre.append(t1 - t0)
         inf.append(t2 - t1)
         post.append(t3 - t2)
-    return {"preprocess": stats(pre), "inference": stats(inf), "decode": stats(post)}
+    # this process's CPU time, inference threads included, per frame
+    cpu_ms = (time.process_time() - cpu_start) * 1e3 / len(frames)
+    return {"preprocess": stats(pre), "inference": stats(inf), "decode": stats(post),
+            "cpu_ms_per_frame": cpu_ms}
 
 
 def first_frame_cost(name: str, frames: list[np.ndarray], threads: int) -> dict:
@@ -124,11 +130,58 @@ def posenet_decoding_vs_people(threads: int, repeats: int) -> list[dict]:
     return rows
 
 
+def node_work(size: tuple[int, int], frames: int, threads: int, pace_hz: float = 30.0) -> dict:
+    """pose_node's per-frame work in this process, without DDS, paced like its camera:
+    the serialized Image read in place, the Lightning estimator's three stages, the
+    sanity gate and the PersonArray bytes; the node's own stage names. Paced, these
+    reproduce the node's /diagnostics stage times; back to back they are a fraction."""
+    # ROS message code for this section only: the rest of this file runs without ROS
+    from rclpy.serialization import serialize_message
+    from sensor_msgs.msg import Image
+
+    from pose_ros.node.cdr_image import parse_image
+    from pose_ros.node.cdr_person_array import person_array_cdr
+    from pose_ros.node.image_conversion import image_to_rgb
+    from pose_ros.output_sanity import sane_poses
+
+    messages = []
+    for frame in video_frames(min(frames, 60), size):
+        msg = Image(height=size[1], width=size[0], encoding="rgb8", step=size[0] * 3,
+                    data=frame.tobytes())
+        msg.header.frame_id = "camera_optical_frame"
+        messages.append(bytes(serialize_message(msg)))
+    est = create_estimator("movenet_lightning", backend="onnxruntime", threads=threads)
+    est.warm_up()
+    names = ("convert", "preprocess", "inference", "decode", "build")
+    times: dict[str, list[float]] = {n: [] for n in names}
+    start = time.perf_counter()
+    for i in range(frames):
+        time.sleep(max(0.0, start + i / pace_hz - time.perf_counter()))
+        t0 = time.perf_counter()
+        msg = parse_image(messages[i % len(messages)])
+        image = image_to_rgb(msg)
+        t1 = time.perf_counter()
+        prepared = est.preprocess(image, i / 30.0)
+        t2 = time.perf_counter()
+        outputs = est.infer(prepared)
+        t3 = time.perf_counter()
+        poses = est.postprocess(outputs, prepared, i / 30.0)
+        t4 = time.perf_counter()
+        poses, _ = sane_poses(poses, *size)
+        person_array_cdr(msg.header, *size, "movenet_lightning", poses, 0.2)
+        t5 = time.perf_counter()
+        for name, a, b in zip(names, (t0, t1, t2, t3, t4), (t1, t2, t3, t4, t5)):
+            times[name].append(b - a)
+    return {name: stats(samples) for name, samples in times.items()}
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--frames", type=int, default=30)
     p.add_argument("--threads", type=int, default=0, help="ONNX Runtime threads (0: all cores)")
     p.add_argument("--json", type=Path, help="also write the results here")
+    p.add_argument("--node-frames", type=int, default=300,
+                   help="frames of the node's own per-frame work, paced at 30 Hz (0: skip)")
     args = p.parse_args()
     results: dict[str, Any] = {"machine": f"{platform.machine()}, {platform.processor() or 'cpu'}, "
                           f"{__import__('os').cpu_count()} cores", "models": {}}
@@ -161,6 +214,15 @@ def main() -> int:
         ratio = d["median_ms"] / row["inference"]["median_ms"]
         print(f"| {row['people']} | {row['poses_decoded']} | {d['median_ms']:.2f} / "
               f"{d['p90_ms']:.2f} | {ratio:.1%} |")
+    if args.node_frames:
+        print("\n| pose_node's work without DDS, Lightning, paced at 30 Hz | convert ms | "
+              "preprocess ms | inference ms | decode ms | build ms |")
+        print("| --- | --- | --- | --- | --- | --- |")
+        for size in SIZES:
+            r = node_work(size, args.node_frames, args.threads)
+            results.setdefault("node_work", {})[f"{size[0]}x{size[1]}"] = r
+            print(f"| {size[0]}x{size[1]} | " + " | ".join(
+                f"{v['median_ms']:.2f}" for v in r.values()) + " |", flush=True)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0

@@ -18,10 +18,10 @@ from pose_ros.movenet_constants import (
     TORSO_EXPANSION_RATIO,
 )
 
-TORSO = np.array([KEYPOINT_INDEX[n] for n in
-                  ("left_shoulder", "right_shoulder", "left_hip", "right_hip")])
-HIPS = np.array([KEYPOINT_INDEX["left_hip"], KEYPOINT_INDEX["right_hip"]])
-SHOULDERS = np.array([KEYPOINT_INDEX["left_shoulder"], KEYPOINT_INDEX["right_shoulder"]])
+TORSO = (KEYPOINT_INDEX["left_shoulder"], KEYPOINT_INDEX["right_shoulder"],
+         KEYPOINT_INDEX["left_hip"], KEYPOINT_INDEX["right_hip"])
+HIPS = (KEYPOINT_INDEX["left_hip"], KEYPOINT_INDEX["right_hip"])
+SHOULDERS = (KEYPOINT_INDEX["left_shoulder"], KEYPOINT_INDEX["right_shoulder"])
 
 
 def full_image_region(width: int, height: int) -> np.ndarray:
@@ -37,26 +37,29 @@ def full_image_region(width: int, height: int) -> np.ndarray:
     return np.array([0.0, 0.5 - w / 2, 1.0, 0.5 + w / 2])
 
 
-def torso_visible(scores: np.ndarray) -> bool:
-    return bool(np.any(scores[HIPS] > MIN_CROP_KEYPOINT_SCORE)
-                and np.any(scores[SHOULDERS] > MIN_CROP_KEYPOINT_SCORE))
+# In float32, as numpy compares the float32 scores with the float threshold.
+_MIN_SCORE = float(np.float32(MIN_CROP_KEYPOINT_SCORE))
 
 
 def next_crop_region(xy: np.ndarray, scores: np.ndarray, width: int,
                      height: int) -> np.ndarray | None:
     """Crop for the next frame from keypoints ``xy`` (pixels) and their ``scores``;
     None when they give none (no torso, or a crop larger than the image): the
-    reference then falls back to the whole image."""
-    if not torso_visible(scores):
+    reference then falls back to the whole image.
+
+    On 17 finite keypoints, plain Python floats: a dozen numpy calls on arrays this
+    small cost more than the arithmetic, every frame. The float64 operations are
+    the same, so the crop is too."""
+    s = scores.tolist()
+    if not (any(s[i] > _MIN_SCORE for i in HIPS) and any(s[i] > _MIN_SCORE for i in SHOULDERS)):
         return None
-    yx = xy[:, ::-1].astype(np.float64)
-    center = yx[HIPS].mean(axis=0)
-    torso_range = np.abs(yx[TORSO] - center).max(axis=0)
-    confident = scores >= MIN_CROP_KEYPOINT_SCORE
-    body_range = np.abs(yx[confident] - center).max(axis=0) if confident.any() else np.zeros(2)
-    half = max(torso_range.max() * TORSO_EXPANSION_RATIO,
-               body_range.max() * BODY_EXPANSION_RATIO)
-    cy, cx = center
+    points = xy.tolist()  # (x, y) pairs, float32 values as exact Python floats
+    (lx, ly), (rx, ry) = points[HIPS[0]], points[HIPS[1]]
+    cx, cy = (lx + rx) / 2, (ly + ry) / 2
+    torso_range = max(max(abs(points[i][1] - cy), abs(points[i][0] - cx)) for i in TORSO)
+    body_range = max((max(abs(y - cy), abs(x - cx))
+                      for (x, y), score in zip(points, s) if score >= _MIN_SCORE), default=0.0)
+    half = max(torso_range * TORSO_EXPANSION_RATIO, body_range * BODY_EXPANSION_RATIO)
     half = min(half, max(cx, width - cx, cy, height - cy))
     if half > max(width, height) / 2:
         return None

@@ -14,15 +14,17 @@ from pose_ros.types import Pose
 
 
 def is_sane(pose: Pose, width: int, height: int) -> bool:
-    xy, scores = pose.xy, pose.scores
-    if not (np.isfinite(xy).all() and np.isfinite(scores).all() and np.isfinite(pose.score)):
+    # Four reductions instead of a mask per check: NaN propagates through min and
+    # max and fails every comparison, and an inf is out of range, so the bounds
+    # are the finiteness check too.
+    if not 0.0 <= pose.score <= 1.0:
         return False
     if pose.box is not None and not np.isfinite(pose.box).all():
         return False
-    inside = ((xy[:, 0] >= -width) & (xy[:, 0] <= 2 * width)
-              & (xy[:, 1] >= -height) & (xy[:, 1] <= 2 * height))
-    in_range = (scores >= 0.0) & (scores <= 1.0)
-    return bool(inside.all() and in_range.all() and 0.0 <= pose.score <= 1.0)
+    (x_min, y_min), (x_max, y_max) = pose.xy.min(axis=0), pose.xy.max(axis=0)
+    return bool(x_min >= -width and x_max <= 2 * width and y_min >= -height
+                and y_max <= 2 * height and pose.scores.min() >= 0.0
+                and pose.scores.max() <= 1.0)
 
 
 def sane_poses(poses: list[Pose], width: int, height: int) -> tuple[list[Pose], int]:

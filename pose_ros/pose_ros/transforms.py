@@ -12,6 +12,7 @@ is given by its outer edges, so the box (0, 0, W, H) is the whole image.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -44,9 +45,19 @@ class ImageToInput:
         matrix = np.array([[sx, 0.0, tx], [0.0, sy, ty]], dtype=np.float64)
         return cls(matrix, int(input_width), int(input_height))
 
-    @property
+    @cached_property
     def inverse(self) -> np.ndarray:
         return cv2.invertAffineTransform(self.matrix)
+
+    @cached_property
+    def _inverse_axes(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The inverse as per-axis scale and offset when it has no rotation or shear
+        (every map from_box makes): two elementwise operations per frame instead of
+        a matrix product, with the same float64 values."""
+        m = self.inverse
+        if m[0, 1] != 0.0 or m[1, 0] != 0.0:
+            return None
+        return np.array([m[0, 0], m[1, 1]]), m[:, 2].copy()
 
     def warp(self, image: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """Resample ``image`` (H x W x C) into the input, bilinear, zero outside."""
@@ -58,7 +69,11 @@ class ImageToInput:
         return _apply(self.matrix, xy)
 
     def to_image(self, xy: np.ndarray) -> np.ndarray:
-        return _apply(self.inverse, xy)
+        axes = self._inverse_axes
+        if axes is None:
+            return _apply(self.inverse, xy)
+        scale, offset = axes
+        return np.asarray(xy, dtype=np.float64) * scale + offset
 
 
 def _apply(m: np.ndarray, xy: np.ndarray) -> np.ndarray:
@@ -67,5 +82,7 @@ def _apply(m: np.ndarray, xy: np.ndarray) -> np.ndarray:
 
 
 def normalized_to_input_pixels(yx: np.ndarray, input_width: int, input_height: int) -> np.ndarray:
-    """Model outputs in 0..1 of the input (y, x order) to input pixel centres (x, y)."""
-    return np.stack([yx[..., 1] * input_width - 0.5, yx[..., 0] * input_height - 0.5], axis=-1)
+    """Model outputs in 0..1 of the input (y, x order) to input pixel centres (x, y).
+    Both axes in one multiply (the sizes are exact in float32, so a float32 output
+    stays float32, as with the sizes given as integers)."""
+    return yx[..., 1::-1] * np.array([input_width, input_height], np.float32) - 0.5

@@ -44,5 +44,7 @@ class Pose:
         """The model's box if it has one, else the extent of keypoints above ``min_score``."""
         if self.box is not None:
             return self.box
-        visible = self.xy[self.scores > min_score] if np.any(self.scores > min_score) else self.xy
-        return np.concatenate([visible.min(axis=0), visible.max(axis=0)]).astype(np.float32)
+        above = self.scores > min_score
+        visible = self.xy[above] if above.any() else self.xy
+        return np.concatenate((visible.min(axis=0), visible.max(axis=0))).astype(np.float32,
+                                                                                 copy=False)

@@ -24,9 +24,10 @@ def decode_single_pose(output: np.ndarray, input_width: int, input_height: int) 
     """
     kp = output.reshape(NUM_KEYPOINTS, NUM_KEYPOINT_VALUES)
     scores = kp[:, 2].astype(np.float32)
-    valid = scores > MIN_CROP_KEYPOINT_SCORE
-    score = float(scores[valid].mean()) if valid.any() else 0.0
-    xy = normalized_to_input_pixels(kp[:, :2], input_width, input_height).astype(np.float32)
+    valid = scores[scores > MIN_CROP_KEYPOINT_SCORE]
+    score = float(valid.mean()) if valid.size else 0.0
+    xy = normalized_to_input_pixels(kp[:, :2], input_width, input_height).astype(np.float32,
+                                                                            copy=False)
     return Pose(xy=xy, scores=scores, score=score)
 
 

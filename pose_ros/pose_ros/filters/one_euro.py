@@ -37,7 +37,7 @@ class OneEuroFilter:
     def _alpha(self, cutoff: np.ndarray | float) -> np.ndarray | float:
         return 1.0 / (1.0 + self.frequency / (2.0 * np.pi * cutoff))
 
-    def apply(self, value: np.ndarray, timestamp_us: int, value_scale: float = 1.0) -> np.ndarray:
+    def apply(self, value: np.ndarray, timestamp_us: int) -> np.ndarray:
         value = np.asarray(value, dtype=np.float64)
         t = int(timestamp_us)
         if self.last_us >= t:
@@ -46,10 +46,10 @@ class OneEuroFilter:
             self.frequency = 1e6 / (t - self.last_us)
         self.last_us = t
         c = self.config
-        dvalue = ((value - self.x.raw) * value_scale * self.frequency
-                  if self.x.initialized else np.zeros_like(value))
-        edvalue = self.dx.apply_with_alpha(dvalue, self._alpha(c.derivative_cutoff))
-        cutoff = c.min_cutoff + c.beta * np.abs(edvalue)
-        threshold = (c.threshold_cutoff + c.threshold_beta * np.abs(edvalue)
+        dvalue = ((value - self.x.raw) * self.frequency if self.x.initialized
+                  else np.zeros_like(value))
+        speed = np.abs(self.dx.apply_with_alpha(dvalue, self._alpha(c.derivative_cutoff)))
+        cutoff = c.min_cutoff + c.beta * speed
+        threshold = (c.threshold_cutoff + c.threshold_beta * speed
                      if c.threshold_cutoff is not None else None)
         return self.x.apply_with_alpha(value, self._alpha(cutoff), threshold)

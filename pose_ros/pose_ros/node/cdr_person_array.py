@@ -12,6 +12,7 @@ counterpart of ``cdr_image`` on the way in.
 from __future__ import annotations
 
 import struct
+from functools import lru_cache
 
 import numpy as np
 from std_msgs.msg import Header
@@ -25,9 +26,15 @@ ENCAPSULATION = b"\x00\x01\x00\x00"  # CDR, little-endian
 def put_string(out: bytearray, text: str) -> None:
     """A CDR string: its length with the NUL, its bytes and the NUL, then padding
     to 4 (every field that follows one here is 4-byte aligned)."""
+    out += _cdr_string(text)
+
+
+@lru_cache(maxsize=64)  # a node writes the same frame id and model name every frame
+def _cdr_string(text: str) -> bytes:
+    """put_string's bytes, which start 4-byte aligned here, so they do not depend on
+    what precedes them."""
     raw = text.encode() + b"\x00"
-    out += struct.pack("<I", len(raw)) + raw
-    out += bytes(-(len(out) - len(ENCAPSULATION)) % 4)  # aligned from the encapsulation's end
+    return struct.pack("<I", len(raw)) + raw + bytes(-len(raw) % 4)
 
 
 def _person_layout() -> tuple[np.ndarray, np.ndarray, int]:
@@ -48,6 +55,8 @@ def _person_layout() -> tuple[np.ndarray, np.ndarray, int]:
 
 _TEMPLATE, _KEYPOINTS, _BOX = _person_layout()
 _SCORE, _TRACK = 0, _BOX + 4
+# the words of each keypoint's x, y and score, keypoint by keypoint
+_KEYPOINT_VALUES = (_KEYPOINTS[:, None] + np.arange(3)).reshape(-1)
 
 
 def person_array_cdr(header: Header, width: int, height: int, model: str,
@@ -63,10 +72,12 @@ def person_array_cdr(header: Header, width: int, height: int, model: str,
     if not poses:
         return bytes(out)
     persons = np.tile(_TEMPLATE, (len(poses), 1))
-    persons[:, _SCORE] = [p.score for p in poses]
-    persons[:, _KEYPOINTS] = [p.xy[:, 0] for p in poses]
-    persons[:, _KEYPOINTS + 1] = [p.xy[:, 1] for p in poses]
-    persons[:, _KEYPOINTS + 2] = [p.scores for p in poses]
-    persons[:, _BOX:_BOX + 4] = [p.bounding_box(min_keypoint_score) for p in poses]
+    values = np.empty((len(poses), NUM_KEYPOINTS, 3), np.float32)  # each keypoint's x, y, score
+    for person, keypoints, pose in zip(persons, values, poses):  # slices: no list to convert
+        keypoints[:, :2] = pose.xy
+        keypoints[:, 2] = pose.scores
+        person[_SCORE] = pose.score
+        person[_BOX:_BOX + 4] = pose.bounding_box(min_keypoint_score)
+    persons[:, _KEYPOINT_VALUES] = values.reshape(len(poses), -1)
     persons.view(np.int32)[:, _TRACK] = [p.track_id for p in poses]
     return bytes(out) + persons.tobytes()
