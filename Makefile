@@ -66,7 +66,8 @@ help:
 	@echo "make test-fast  the unit tests that start no process, on $(DISTRO) (under a minute)"
 	@echo "make test-core-legacy  the inference core's tests on Python 3.10, numpy 1.21, OpenCV 4.6"
 	@echo "make demo   run the pose_ros node on a sample photo"
-	@echo "make bench  the node end to end: latency, drops, CPU, memory, targets"
+	@echo "make bench  the node end to end: latency, drops, CPU, memory, peers, targets"
+	@echo "            (BENCH_ARGS=--strict: exit 1 when a target fails)"
 	@echo "make bench-core  per-stage timings of the inference core"
 	@echo "make bench-backends  ONNX Runtime against LiteRT per model (backend auto's CPU choice)"
 	@echo "make bench-depth  what depth (3D people) adds to a 640x480 frame, on against off"
@@ -220,7 +221,7 @@ docs-posenet: models
 # The real node end to end through DDS, with the performance targets (PASS/FAIL).
 # DOCS=1 also rewrites docs/performance.md's table with this run's, targets met or not.
 bench: models
-	status=0; $(RUN) python bench/node.py || status=$$?; \
+	status=0; $(RUN) python bench/node.py $(BENCH_ARGS) || status=$$?; \
 	$(if $(DOCS),python3 tools/replace_block.py docs/performance.md bench-table \
 		< $(ROOT)/out/bench/bench.md;) exit $$status
 
