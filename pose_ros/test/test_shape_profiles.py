@@ -1,4 +1,4 @@
-"""TensorRT shape profiles (estimators/input_shapes.py) against what the estimators
+"""TensorRT shape profiles (each estimator's input_profile) against what the estimators
 really feed: each estimator runs on the real ONNX Runtime backend, wrapped to record
 every input shape and to serve only its profile's shapes, as an engine does. A shape
 the profile missed would make a second backend (an engine rebuild) and fail here."""
@@ -12,7 +12,7 @@ import pytest
 from pose_ros.api import create_estimator
 from pose_ros.backends.onnxruntime_backend import OnnxRuntimeBackend
 from pose_ros.backends.shape_profiles import ShapeProfile
-from pose_ros.estimators.input_shapes import IMAGE_SCALE_RANGE
+from pose_ros.estimators.posenet import IMAGE_SCALE_RANGE
 
 
 class ShapeRecordingOnnxRuntime(OnnxRuntimeBackend):

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from pose_ros.crop_region import full_image_region, region_to_box
-from pose_ros.estimators.input_shapes import valid_resolution
 from pose_ros.estimators.movenet_multipose import MoveNetMultiPoseEstimator, MultiPoseConfig
+from pose_ros.estimators.posenet import valid_resolution
 from pose_ros.transforms import ImageToInput, normalized_to_input_pixels
 
 

@@ -13,6 +13,11 @@ from dataclasses import dataclass
 Shape = tuple[int, ...]
 
 
+def nhwc(width: int, height: int) -> Shape:
+    """The shape of one RGB image input of this size (every model here takes NHWC)."""
+    return (1, height, width, 3)
+
+
 @dataclass(frozen=True)
 class ShapeProfile:
     """min / opt / max shape of each input of the engine."""

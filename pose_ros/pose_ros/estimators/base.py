@@ -5,7 +5,7 @@ from __future__ import annotations
 import abc
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,12 +16,15 @@ from numpy.typing import DTypeLike
 
 from pose_ros.backends import Backend, ModelFiles, create_backend
 from pose_ros.backends.shape_profiles import ShapeProfile
-from pose_ros.estimators.input_shapes import input_profile
 from pose_ros.filters.stamp_gap import breaks
 from pose_ros.models.locate import model_files
 from pose_ros.models.registry import ModelSpec
 from pose_ros.transforms import ImageToInput
 from pose_ros.types import Pose
+
+#: the camera a model is warmed up for, and its engine tuned for, unless told (the node's
+#: camera_sizes, engine build --camera-sizes)
+DEFAULT_CAMERA_SIZES = "640x480"
 
 #: makes the backend of a model file for inputs of a profile (TensorRT: the engine's),
 #: giving up once the event is set (a TensorRT build stops at its next step)
@@ -144,6 +147,14 @@ class PoseEstimator(abc.ABC):
     def _output_stride(self) -> int | None:
         return None
 
+    @abc.abstractmethod
+    def input_profile(self, camera_sizes: Sequence[tuple[int, int]],
+                      output_stride: int | None) -> ShapeProfile:
+        """The TensorRT shape profile covering every input this configuration feeds for
+        cameras of ``camera_sizes`` ((width, height), the first tuned for), at
+        ``output_stride``: an engine built once serves a run-time option's whole range
+        and every camera listed."""
+
     def check_model(self) -> ModelFiles:
         """The model files this estimator will load, verified now rather than at frame one."""
         return model_files(self.spec, self.model_dir, self._output_stride())
@@ -212,9 +223,8 @@ class PoseEstimator(abc.ABC):
                                     "loaded anew")
         if camera_size not in self.camera_sizes:
             self.camera_sizes.append(camera_size)
-        profile = input_profile(self.spec, self.config,
-                                [camera_size, *(s for s in self.camera_sizes if s != camera_size)],
-                                output_stride)
+        profile = self.input_profile(
+            [camera_size, *(s for s in self.camera_sizes if s != camera_size)], output_stride)
         files = model_files(self.spec, self.model_dir, output_stride)
         if not any(b.slow_to_make for each in self._backends.values() for b in each):
             backend = self._make_backend(files, profile, self.cancel)  # warm-up: wait

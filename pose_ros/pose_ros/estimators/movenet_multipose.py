@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from pose_ros.backends.shape_profiles import ShapeProfile, nhwc
 from pose_ros.decoders.movenet import decode_multiple_poses
 from pose_ros.estimators.base import BackendFactory, InputBuffers, PoseEstimator, Prepared
-from pose_ros.estimators.input_shapes import multipose_input_size
 from pose_ros.filters.keypoint_smoother import KeypointSmoother
 from pose_ros.filters.one_euro import OneEuroConfig
 from pose_ros.filters.stamp_gap import DEFAULT_MAX_GAP_S
@@ -27,6 +29,19 @@ from pose_ros.transforms import ImageToInput
 from pose_ros.types import Pose
 
 TRACKERS = ("off", "bounding_box", "keypoint")
+
+
+def multipose_input_size(max_dimension: int, width: int,
+                         height: int) -> tuple[tuple[int, int], tuple[int, int]]:
+    """MultiPose's (resized, padded) (width, height): the long side resized to
+    ``max_dimension``, then each side padded to a multiple of 32, as the reference does."""
+    m = max_dimension
+    if width > height:  # at least one row or column, however thin the image
+        rw, rh = m, max(1, round(m * height / width))
+    else:
+        rw, rh = max(1, round(m * width / height)), m
+    divisor = MULTIPOSE_DIMENSION_DIVISOR
+    return (rw, rh), (math.ceil(rw / divisor) * divisor, math.ceil(rh / divisor) * divisor)
 
 
 @dataclass(frozen=True)
@@ -90,6 +105,14 @@ class MoveNetMultiPoseEstimator(PoseEstimator):
         right) to a multiple of 32, as the reference does."""
         (rw, rh), (pw, ph) = multipose_input_size(self.config.max_dimension, width, height)
         return ImageToInput.from_box((0.0, 0.0, width * pw / rw, height * ph / rh), pw, ph)
+
+    def input_profile(self, camera_sizes: Sequence[tuple[int, int]],
+                      output_stride: int | None) -> ShapeProfile:
+        """Any camera: both sides are multiples of 32 up to max_dimension."""
+        m, divisor = self.config.max_dimension, MULTIPOSE_DIMENSION_DIVISOR
+        return ShapeProfile.spanning(
+            self.spec.input.name, [nhwc(divisor, divisor), nhwc(m, m)],
+            nhwc(*multipose_input_size(m, *camera_sizes[0])[1]))
 
     def preprocess(self, image: np.ndarray, timestamp: float | None = None) -> Prepared:
         self._reset_on_break(timestamp, self.config.max_gap_s)

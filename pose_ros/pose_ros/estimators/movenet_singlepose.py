@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from pose_ros import crop_region
+from pose_ros.backends.shape_profiles import ShapeProfile, nhwc
 from pose_ros.decoders.movenet import decode_single_pose
 from pose_ros.estimators.base import BackendFactory, InputBuffers, PoseEstimator, Prepared
 from pose_ros.filters.keypoint_smoother import KeypointSmoother
@@ -76,6 +78,12 @@ class MoveNetSinglePoseEstimator(PoseEstimator):
             crop_region.full_image_region(width, height)
         box = crop_region.region_to_box(region, width, height)
         return ImageToInput.from_box(box, self.input_size, self.input_size)
+
+    def input_profile(self, camera_sizes: Sequence[tuple[int, int]],
+                      output_stride: int | None) -> ShapeProfile:
+        """The square crop, whatever the camera."""
+        return ShapeProfile.fixed({self.spec.input.name: nhwc(self.input_size,
+                                                              self.input_size)})
 
     def preprocess(self, image: np.ndarray, timestamp: float | None = None) -> Prepared:
         height, width = image.shape[:2]

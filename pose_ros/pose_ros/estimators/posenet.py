@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -10,18 +10,31 @@ from typing import Any
 
 import numpy as np
 
+from pose_ros.backends.shape_profiles import ShapeProfile, nhwc
 from pose_ros.decoders.posenet_multi import decode_multiple_poses
 from pose_ros.decoders.posenet_single import decode_single_pose, sigmoid
 from pose_ros.estimators.base import BackendFactory, InputBuffers, PoseEstimator, Prepared
-from pose_ros.estimators.input_shapes import IMAGE_SCALE_RANGE, posenet_input_size
-from pose_ros.estimators.input_shapes import (  # re-exported: bench/ sizes inputs with it
-    valid_resolution as valid_resolution,
-)
 from pose_ros.models.registry import ModelSpec
 from pose_ros.transforms import ImageToInput
 from pose_ros.types import Pose
 
 DECODINGS = ("single", "multi")
+#: image_scale_factor: what the config accepts, and a TensorRT profile covers
+IMAGE_SCALE_RANGE = (0.2, 1.0)
+
+
+def valid_resolution(image_scale_factor: float, size: int, output_stride: int) -> int:
+    """tfjs ``getValidResolution``: the scaled size rounded down to k * stride + 1,
+    with k at least 1 (tfjs would go negative on images a few pixels wide)."""
+    even = size * image_scale_factor - 1
+    return max(int(even - (even % output_stride) + 1), output_stride + 1)
+
+
+def posenet_input_size(image_scale_factor: float, output_stride: int, width: int,
+                       height: int) -> tuple[int, int]:
+    """(width, height) of PoseNet's input for an image of this size."""
+    return (valid_resolution(image_scale_factor, width, output_stride),
+            valid_resolution(image_scale_factor, height, output_stride))
 
 
 @dataclass(frozen=True)
@@ -92,6 +105,18 @@ class PoseNetEstimator(PoseEstimator):
 
     def _output_stride(self) -> int:
         return self.config.output_stride
+
+    def input_profile(self, camera_sizes: Sequence[tuple[int, int]],
+                      output_stride: int | None) -> ShapeProfile:
+        """Every image_scale_factor in IMAGE_SCALE_RANGE at each camera size (the input
+        grows with the scale, so its ends bound it), at this stride (one model per
+        stride)."""
+        c = self.config
+        stride = output_stride or c.output_stride
+        ends = [nhwc(*posenet_input_size(scale, stride, w, h))
+                for scale in IMAGE_SCALE_RANGE for w, h in camera_sizes]
+        return ShapeProfile.spanning(self.spec.input.name, ends, nhwc(*posenet_input_size(
+            c.image_scale_factor, stride, *camera_sizes[0])))
 
     def preprocess(self, image: np.ndarray, timestamp: float | None = None) -> Prepared:
         height, width = image.shape[:2]

@@ -21,7 +21,7 @@ from typing import Any
 from pose_ros.backends.build_progress import BuildCancelled
 from pose_ros.backends.engine_cache import list_engines
 from pose_ros.command_line import parse_set, parse_sizes
-from pose_ros.estimators.input_shapes import DEFAULT_CAMERA_SIZES
+from pose_ros.estimators.base import DEFAULT_CAMERA_SIZES
 from pose_ros.models.registry import model_names
 from pose_ros.progress import megabytes, say
 

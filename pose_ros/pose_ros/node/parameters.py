@@ -29,7 +29,7 @@ from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescri
 from pose_ros.backends import BACKENDS
 from pose_ros.command_line import parse_sizes
 from pose_ros.estimators import FAMILIES
-from pose_ros.estimators.input_shapes import DEFAULT_CAMERA_SIZES
+from pose_ros.estimators.base import DEFAULT_CAMERA_SIZES
 from pose_ros.estimators.movenet_multipose import TRACKERS
 from pose_ros.estimators.posenet import DECODINGS
 from pose_ros.models.registry import model_names, model_spec
