@@ -20,6 +20,7 @@ from typing import Any
 
 from pose_ros.backends.build_progress import BuildCancelled
 from pose_ros.backends.engine_cache import list_engines
+from pose_ros.backends.tensorrt_backend import PRECISIONS
 from pose_ros.command_line import parse_set, parse_sizes
 from pose_ros.estimators.base import DEFAULT_CAMERA_SIZES
 from pose_ros.models.registry import model_names
@@ -137,7 +138,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     b = commands.add_parser("build", help="build (or find) the TensorRT engine the node uses "
                                           "for a model, printing progress; on the GPU machine")
     b.add_argument("--model", required=True, choices=model_names())
-    b.add_argument("--precision", choices=["fp16", "fp32"], default="fp16")
+    b.add_argument("--precision", choices=PRECISIONS, default="fp16")
     with_engine_dir(b)
     b.add_argument("--camera-sizes", type=parse_sizes, metavar="WxH[,WxH...]",
                    default=DEFAULT_CAMERA_SIZES,

@@ -25,7 +25,9 @@ ENCAPSULATION = b"\x00\x01\x00\x00"  # CDR, little-endian
 
 def put_string(out: bytearray, text: str) -> None:
     """A CDR string: its length with the NUL, its bytes and the NUL, then padding
-    to 4 (every field that follows one here is 4-byte aligned)."""
+    to 4 (every field that follows one here is 4-byte aligned). ``out`` must end
+    4-byte aligned from the encapsulation's end, as before every string of these
+    messages: the bytes are cached per text, not per position."""
     out += _cdr_string(text)
 
 
