@@ -39,24 +39,27 @@ def main(argv: list[str] | None = None) -> int:
     executor = SingleThreadedExecutor()
     nodes: list[PoseNode] = []
     try:
-        # "": the one node, in the namespace the command line gives it
-        namespaces = (camera_namespaces(cameras, process_namespace(NODE_NAME)) if cameras
-                      else [""])
-        for namespace in namespaces:  # one at a time: a signal stops the one being built
-            nodes.append(PoseNode(namespace))
-            executor.add_node(nodes[-1])
-        executor.spin()
+        try:
+            # "": the one node, in the namespace the command line gives it
+            namespaces = (camera_namespaces(cameras, process_namespace(NODE_NAME)) if cameras
+                          else [""])
+            for namespace in namespaces:  # one at a time: a signal stops the one being built
+                nodes.append(PoseNode(namespace))
+                executor.add_node(nodes[-1])
+            executor.spin()
+        except Exception:
+            # a signal while a node was still starting shuts the context down under it;
+            # the failure that follows is the stop, not an error. The signal's own
+            # KeyboardInterrupt can come at any line of this handler (Python runs it at
+            # the next bytecode), so the outer try catches it, never this one.
+            if rclpy.ok():
+                raise
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     except (ModelNotFoundError, ParameterException, ValueError, StartFailed) as e:
         # a configuration problem: one clear line, not a traceback
         print(f"pose_node: error: {e}", file=sys.stderr)
         return 1
-    except Exception:
-        # a signal while the node was still starting (warming up its model) shuts the
-        # context down under it; the failure that follows is the stop, not an error
-        if rclpy.ok():
-            raise
     finally:
         for node in nodes:
             node.destroy_node()

@@ -24,7 +24,19 @@ def ros_node(name: str) -> Iterator[Node]:
     line apply), destroyed with the context on exit; a stop signal ends it quietly."""
     interrupt_once()  # a second Ctrl-C (ros2 launch forwards one) must not break the stop
     rclpy.init(args=sys.argv)
-    node = rclpy.create_node(name)
+    try:
+        try:
+            node = rclpy.create_node(name)
+        except Exception:
+            if rclpy.ok():
+                raise
+            raise KeyboardInterrupt from None  # a stop signal shut the context down under it
+    except KeyboardInterrupt:
+        # stopped before the command began (Python raises it at any bytecode, so in the
+        # handler above too): end as a stop ends, with status 0 and no traceback
+        rclpy.try_shutdown()
+        ignore_stop_signals()
+        raise SystemExit(0) from None
     try:
         yield node
     except (KeyboardInterrupt, ExternalShutdownException):
