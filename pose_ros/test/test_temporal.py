@@ -56,14 +56,18 @@ def test_one_euro_holds_still_values_and_follows_moves_with_lag():
     assert out[0] == pytest.approx(0.6, abs=1e-3)  # and gets there
 
 
-def test_smoother_resets_on_a_time_jump():
+def test_a_reset_smoother_starts_afresh():
+    """What the estimator does where the stamps break off
+    (test_first_frame.py::test_a_break_in_the_stamps_resets_all_temporal_state): the
+    next keypoints are taken as they are, not dragged from before the break."""
     s = KeypointSmoother()
     xy = np.full((NUM_KEYPOINTS, 2), 0.2, np.float32)
     for i in range(5):
         s.apply(xy, 10.0 + i / 30)
-    jumped = np.full((NUM_KEYPOINTS, 2), 0.8, np.float32)
-    assert np.allclose(s.apply(jumped, 20.0), 0.8)  # 10 s later: fresh start, no drag
-    assert np.allclose(s.apply(xy, 1.0), 0.2)       # backwards (bag loop): fresh start
+    moved = np.full((NUM_KEYPOINTS, 2), 0.8, np.float32)
+    assert not np.allclose(s.apply(moved, 10.2), 0.8)  # control: smoothed towards 0.2
+    s.reset()
+    assert np.allclose(s.apply(moved, 10.3), 0.8)
 
 
 def test_pixel_smoothing_does_not_depend_on_the_resolution():

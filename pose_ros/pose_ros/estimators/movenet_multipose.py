@@ -138,7 +138,7 @@ class MoveNetMultiPoseEstimator(PoseEstimator):
         """One smoother per track; those of tracks no longer ``alive`` are dropped."""
         for pose in poses:
             smoother = self._smoothers.setdefault(
-                pose.track_id, KeypointSmoother(self.config.filter, self.config.max_gap_s))
+                pose.track_id, KeypointSmoother(self.config.filter))
             pose.xy = smoother.apply_pixels(pose.xy, timestamp, width, height)
         for track_id in [t for t in self._smoothers if t not in alive]:
             del self._smoothers[track_id]

@@ -58,12 +58,12 @@ class MoveNetSinglePoseEstimator(PoseEstimator):
         self._region: np.ndarray | None = None
         self._image_size: tuple[int, int] | None = None
         self._crop_filter = LowPassFilter(CROP_FILTER_ALPHA)  # on each edge of the crop region
-        self._smoother = KeypointSmoother(config.filter, config.max_gap_s)
+        self._smoother = KeypointSmoother(config.filter)
         self.refinements = 0  # second passes run (diagnostics)
 
     def configure(self, **changes: Any) -> None:
         self.config = replace(self.config, **changes)
-        self._smoother = KeypointSmoother(self.config.filter, self.config.max_gap_s)
+        self._smoother = KeypointSmoother(self.config.filter)
 
     def reset(self) -> None:
         self._region = None
