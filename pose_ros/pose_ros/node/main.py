@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
         from pose_ros.models.locate import ModelNotFoundError
         from pose_ros.node.cameras import camera_names, camera_namespaces, process_namespace
         from pose_ros.node.pose_node import NODE_NAME, PoseNode, StartFailed
+        from pose_ros.node.ros_session import stop_on_lost_context
     except KeyboardInterrupt:
         return 0
 
@@ -39,7 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     executor = SingleThreadedExecutor()
     nodes: list[PoseNode] = []
     try:
-        try:
+        # a signal while a node is still starting shuts the context down under it: the
+        # failure that follows is the stop, not an error
+        with stop_on_lost_context():
             # "": the one node, in the namespace the command line gives it
             namespaces = (camera_namespaces(cameras, process_namespace(NODE_NAME)) if cameras
                           else [""])
@@ -47,13 +50,6 @@ def main(argv: list[str] | None = None) -> int:
                 nodes.append(PoseNode(namespace))
                 executor.add_node(nodes[-1])
             executor.spin()
-        except Exception:
-            # a signal while a node was still starting shuts the context down under it;
-            # the failure that follows is the stop, not an error. The signal's own
-            # KeyboardInterrupt can come at any line of this handler (Python runs it at
-            # the next bytecode), so the outer try catches it, never this one.
-            if rclpy.ok():
-                raise
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     except (ModelNotFoundError, ParameterException, ValueError, StartFailed) as e:

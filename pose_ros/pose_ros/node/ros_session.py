@@ -1,8 +1,9 @@
 """rclpy for one node of a command (bag play and record, the demo, the bench's idle
 node): initialised, and shut down however the command ends; Ctrl-C ends it quietly.
 
-pose_node's own main (node/main.py) does not use it: it makes its executor before its
-node, so that a signal during the seconds the model loads stops a node being built.
+pose_node's own main (node/main.py) does not use ``ros_node``: it makes its executor
+before its node, so that a signal during the seconds the model loads stops a node being
+built. Both take a stop while starting the same way (:func:`stop_on_lost_context`).
 """
 
 from __future__ import annotations
@@ -19,21 +20,31 @@ from pose_ros.stop_signals import ignore_stop_signals, interrupt_once
 
 
 @contextmanager
+def stop_on_lost_context() -> Iterator[None]:
+    """A failure once the ROS context is shut down is the stop signal that shut it
+    (rclpy's handler runs at once, Python's KeyboardInterrupt at a later bytecode):
+    raised as KeyboardInterrupt. Catch it outside this block: the signal's own
+    KeyboardInterrupt can land in this handler too, and no clause beside it catches it."""
+    try:
+        yield
+    except Exception:
+        if rclpy.ok():
+            raise
+        raise KeyboardInterrupt from None
+
+
+@contextmanager
 def ros_node(name: str) -> Iterator[Node]:
     """A node named ``name`` in a fresh rclpy context (``--ros-args`` from the command
     line apply), destroyed with the context on exit; a stop signal ends it quietly."""
     interrupt_once()  # a second Ctrl-C (ros2 launch forwards one) must not break the stop
     rclpy.init(args=sys.argv)
     try:
-        try:
+        with stop_on_lost_context():
             node = rclpy.create_node(name)
-        except Exception:
-            if rclpy.ok():
-                raise
-            raise KeyboardInterrupt from None  # a stop signal shut the context down under it
     except KeyboardInterrupt:
-        # stopped before the command began (Python raises it at any bytecode, so in the
-        # handler above too): end as a stop ends, with status 0 and no traceback
+        # stopped before the command began: end as a stop ends, with status 0 and no
+        # traceback
         rclpy.try_shutdown()
         ignore_stop_signals()
         raise SystemExit(0) from None
