@@ -440,10 +440,7 @@ def targets(runs: list[NodeRun], decode_ratio: float, soak: NodeRun) -> list[dic
                               f"end to end {own.e2e_ms:.2f} ms, idle round trip "
                               f"{own.idle_ms:.2f} ms, inference {own.inference_ms:.2f} ms"})
         if r.peers:
-            auto = r.peers["auto"]
-            rounds = r.processing_rounds or [{  # a run from before the rounds
-                "auto_ms": auto["processing_ms"],
-                "bare_onnxruntime_ms": r.peers["bare_inference_ms"]["onnxruntime"]}]
+            auto, rounds = r.peers["auto"], r.processing_rounds
             ratios = [x["auto_ms"] / x["bare_onnxruntime_ms"] for x in rounds]
             med = {key: float(np.median([x[key] for x in rounds])) for key in rounds[0]}
             out.append({"target": f"processing per frame, backend auto / bare ONNX Runtime "
