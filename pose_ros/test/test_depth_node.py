@@ -1,10 +1,16 @@
 """3D people through the real pose_node process: a bag of a real photo and the depth
 image rendered from a known skeleton (depth_scene), made and played with pose-ros bag.
 
-Played twice: its colour alone first (no depth yet: every frame unpaired, counted, its
-2D poses published all the same), then colour and depth (every frame paired, but for
-a depth image the transport delays): the 3D people, markers and TF carry the colour
-image's stamp and the depth optical frame, and the points are where the skeleton is.
+Played in three parts: its colour alone first (no depth yet: every frame unpaired,
+counted, its 2D poses published all the same), then its depth alone, then its colour
+again (every frame paired): the 3D people, markers and TF carry the colour image's
+stamp and the depth optical frame, and the points are where the skeleton is.
+
+The depth goes first because the node never waits for depth: played together, a
+depth image Fast DDS delivers late (on Jazzy now and then half a second, recovered
+with the next sample) leaves its frame without 3D, by design, and the count of such
+frames is the transport's, not the node's. Played first and acknowledged, every depth
+image is there when its colour frame is, so what pairs is the node's doing alone.
 """
 
 from __future__ import annotations
@@ -30,11 +36,13 @@ from pose_ros.bag.make import DEFAULT_START_NS
 from pose_ros.depth.lift import DepthOptions
 from pose_ros.keypoints import KEYPOINT_NAMES
 from pose_ros_msgs.msg import Person3DArray, PersonArray
-from ros_helpers import diagnostic_values, reliable, spawn, spin_until, start_node, stop
+from ros_helpers import call, diagnostic_values, reliable, spawn, spin_until, start_node, stop
 
 MODEL = "movenet_multipose"  # tracked: person TF frames need a track id
 FRAMES = 5
 COLOUR_FRAME, DEPTH_FRAME = "cam_colour_optical_frame", "cam_depth_optical_frame"
+COLOUR_TOPICS = ("/d3/image_raw", "/d3/camera_info")
+DEPTH_TOPICS = ("/d3/depth/image_raw", "/d3/depth/camera_info")
 TOLERANCE_M = 0.01
 
 
@@ -73,11 +81,12 @@ def scene(shared_data, model_dir, tmp_path_factory):
     return folder / "bag", truth, expected_valid
 
 
-def play(ros, bag, *topics: str) -> None:
+def play(ros, bag, topics: tuple[str, ...]) -> None:
+    """Play ``topics`` of the bag; returns once the node has acknowledged them all."""
     # a fifth of the recorded rate: MultiPose on a shared 2-core machine takes up to
     # 0.2 s a frame, and a frame superseded before inference is never answered
-    args = ["pose-ros", "bag", "play", str(bag), "--rate", "0.2", "--wait-for-subscribers", "30"]
-    player = spawn(args + (["--topics", *topics] if topics else []))
+    player = spawn(["pose-ros", "bag", "play", str(bag), "--rate", "0.2",
+                    "--wait-for-subscribers", "30", "--topics", *topics])
     spin_until(ros, lambda: player.poll() is not None, 60)  # collecting meanwhile
     out = stop(player)
     assert player.returncode == 0, out
@@ -100,18 +109,17 @@ def run(ros, model_dir, scene):
                                     reliable()),
             ros.create_subscription(TFMessage, "/tf", got["tf"].append, reliable(100))]
     try:
-        play(ros, bag, "/d3/image_raw", "/d3/camera_info")  # colour alone: no depth yet
+        play(ros, bag, COLOUR_TOPICS)  # no depth yet
         spin_until(ros, lambda: len(got["poses"]) >= FRAMES, 10)
         unpaired = diagnostic_values(ros, "/d3")
-        play(ros, bag)
+        play(ros, bag, DEPTH_TOPICS)  # kept by the node: 5 images, it keeps 8
+        play(ros, bag, COLOUR_TOPICS)
         spin_until(ros, lambda: len(got["people"]) >= FRAMES, 10)
         spin_until(ros, lambda: False, 1.5)  # a next diagnostics tick after the last frame
         paired = diagnostic_values(ros, "/d3")
         # deactivated (the lifecycle's shorthand): the depth input unsubscribes too
-        enable = ros.create_client(SetBool, "/d3/enable")
-        answer = enable.call_async(SetBool.Request(data=False))
-        spin_until(ros, answer.done, 10)
-        assert answer.done() and answer.result().success, answer.result()
+        answer = call(ros, ros.create_client(SetBool, "/d3/enable"), SetBool.Request(data=False))
+        assert answer.success, answer
         spin_until(ros, lambda: ros.count_subscribers("/d3/depth/image_raw") == 0, 10)
         got["depth_subscribers_inactive"] = [ros.count_subscribers("/d3/depth/image_raw")]
     finally:
@@ -140,17 +148,12 @@ def test_frames_without_depth_are_counted_and_still_served(run):
 def test_people_3d_carry_the_image_stamp_and_the_depth_frame(run, scene):
     got, _, paired, image_stamps, out = run
     _, truth, expected_valid = scene
-    print(f"\nafter the colour and depth play: {paired}")
-    # Now and then (1 run in 8 here) Fast DDS delivers a depth image a frame late: a
-    # sample lost in shared memory, recovered with the next. The node never waits for
-    # depth, so that frame goes out without 3D, counted by its cause; no other may.
-    late = int(paired.get("depth_frames_unpaired_no_depth_in_tolerance", "0"))
-    assert int(paired["depth_frames_paired"]) == FRAMES - late and late <= 1, (paired, out)
-    assert paired["depth_frames_unpaired"] == str(FRAMES + late)  # and the first play's
+    print(f"\nafter the depth and colour plays: {paired}")
+    assert paired["depth_frames_paired"] == str(FRAMES), (paired, out)
+    assert paired["depth_frames_unpaired"] == str(FRAMES), paired  # the first play's
     people = got["people"]
     stamps = [stamp_ns(p.header) for p in people]
-    assert len(people) == FRAMES - late and set(stamps) <= set(image_stamps)
-    assert stamps == sorted(stamps)
+    assert stamps == image_stamps
     assert {p.header.frame_id for p in people} == {DEPTH_FRAME}
     assert [ns(p.depth_stamp) for p in people] == stamps
     for msg in people:
