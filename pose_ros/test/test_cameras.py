@@ -14,7 +14,7 @@ import coco
 from pose_ros.api import create_estimator
 from pose_ros.node.cameras import camera_names, camera_namespaces
 from pose_ros_msgs.msg import PersonArray
-from ros_helpers import diagnostic_values, reliable, spawn, spin_until, stop
+from ros_helpers import call, diagnostic_values, reliable, spawn, spin_until, stop
 
 COCO_PERSON = "000000037666.jpg"  # one person; the other camera sees video/pose.jpg
 T0 = 1_700_000_000.0  # stamps 0.1 s apart: video, so each node follows a crop and smooths
@@ -59,10 +59,8 @@ def images(shared_data) -> dict[str, np.ndarray]:
 def parameters(ros, node: str, names: list[str]) -> dict:
     client = ros.create_client(GetParameters, f"{node}/get_parameters")
     try:
-        assert client.wait_for_service(timeout_sec=10), f"no {node}"
-        future = client.call_async(GetParameters.Request(names=names))
-        assert spin_until(ros, future.done, 10)
-        return dict(zip(names, map(parameter_value_to_python, future.result().values)))
+        answer = call(ros, client, GetParameters.Request(names=names))
+        return dict(zip(names, map(parameter_value_to_python, answer.values)))
     finally:
         ros.destroy_client(client)
 
@@ -100,9 +98,7 @@ def test_two_cameras_in_one_process_each_get_their_own_poses(ros, model_dir, ima
                   for ns in images}
         answers = {ns: list(got[ns]) for ns in images}
         # each camera's node has its own lifecycle: disabling A leaves B serving
-        assert enable_a.wait_for_service(timeout_sec=10)
-        future = enable_a.call_async(SetBool.Request(data=False))
-        assert spin_until(ros, future.done, 10) and future.result().success
+        assert call(ros, enable_a, SetBool.Request(data=False)).success
         assert spin_until(ros, lambda: pubs[A].get_subscription_count() == 0, 10)
         assert pubs[B].get_subscription_count() == 1
         send(B, T0 + 0.4)

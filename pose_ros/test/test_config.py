@@ -11,7 +11,7 @@ from rclpy.parameter import parameter_value_to_python
 
 from conftest import REPO_ROOT
 from pose_ros.node.parameters import PARAMS, yaml_text
-from ros_helpers import spawn, spin_until, stop
+from ros_helpers import call, spawn, stop
 
 CONFIG = REPO_ROOT / "pose_ros" / "config" / "pose_ros.yaml"
 
@@ -41,9 +41,8 @@ def test_the_real_node_loads_the_yaml(model_dir):
         client = node.create_client(GetParameters, "/pose_estimator/get_parameters")
         assert client.wait_for_service(timeout_sec=30), stop(proc)
         names = [p.name for p in PARAMS if p.name != "model_dir"]
-        future = client.call_async(GetParameters.Request(names=names))
-        assert spin_until(node, future.done, 10)
-        got = dict(zip(names, map(parameter_value_to_python, future.result().values)))
+        answer = call(node, client, GetParameters.Request(names=names))
+        got = dict(zip(names, map(parameter_value_to_python, answer.values)))
         expected = {k: v for k, v in _yaml_params().items() if k != "model_dir"}
         assert got == pytest.approx(expected)
     finally:

@@ -18,6 +18,7 @@ from std_srvs.srv import SetBool
 from image_messages import make_image
 from pose_ros_msgs.msg import PersonArray
 from ros_helpers import (
+    call,
     diagnostic_values,
     lifecycle_cli,
     parameter_value,
@@ -31,6 +32,13 @@ NODE = "pose_estimator"  # the name the issue's `ros2 lifecycle set /pose_estima
 IMAGE = "/lifecycle/image"
 POSES = "/lifecycle/poses"
 CLOCK_TICKS = 100  # USER_HZ: /proc/PID/stat counts CPU time in these on Linux
+GOAL_STATES = {Transition.TRANSITION_CONFIGURE: "inactive",
+               Transition.TRANSITION_CLEANUP: "unconfigured",
+               Transition.TRANSITION_ACTIVATE: "active",
+               Transition.TRANSITION_DEACTIVATE: "inactive",
+               Transition.TRANSITION_UNCONFIGURED_SHUTDOWN: "finalized",
+               Transition.TRANSITION_INACTIVE_SHUTDOWN: "finalized",
+               Transition.TRANSITION_ACTIVE_SHUTDOWN: "finalized"}
 
 
 def start_managed(ros, model_dir: Path, *extra: str) -> tuple[subprocess.Popen, Managed]:
@@ -58,15 +66,19 @@ class Managed:
         self.poses: list[PersonArray] = []
         self._poses_sub = ros.create_subscription(PersonArray, POSES, self.poses.append, 10)
 
-    def call(self, client, request, timeout: float = 60.0):
-        assert client.wait_for_service(timeout_sec=10), client.srv_name
-        future = client.call_async(request)
-        assert spin_until(self.ros, future.done, timeout), f"no answer from {client.srv_name}"
-        return future.result()
+    def call(self, client, request):
+        return call(self.ros, client, request, timeout=60.0)
 
     def transition(self, transition_id: int) -> bool:
-        return self.call(self.change_state,
-                         ChangeState.Request(transition=Transition(id=transition_id))).success
+        """Whether the transition succeeded. Sent twice, a transition that did would
+        fail from its goal state, so an answer Fast DDS lost (ros_helpers.call) is read
+        from the state instead: the one executor answers get_state only after it."""
+        assert self.change_state.wait_for_service(timeout_sec=10)
+        future = self.change_state.call_async(
+            ChangeState.Request(transition=Transition(id=transition_id)))
+        if not spin_until(self.ros, future.done, 30):
+            return self.state() == GOAL_STATES[transition_id]
+        return future.result().success
 
     def state(self) -> str:
         return self.call(self.get_state, GetState.Request()).current_state.label

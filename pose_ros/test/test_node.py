@@ -18,6 +18,7 @@ import coco
 from image_messages import gray_in_every_encoding
 from pose_ros_msgs.msg import PersonArray
 from ros_helpers import (
+    call,
     diagnostic_values,
     parameter_value,
     reliable,
@@ -92,9 +93,7 @@ def feed(ros, pose_node):
 
 def set_params(ros, client, **values):
     params = [Parameter(name=n, value=parameter_value(v)) for n, v in values.items()]
-    future = client.call_async(SetParameters.Request(parameters=params))
-    assert spin_until(ros, future.done, 10)
-    return future.result().results
+    return call(ros, client, SetParameters.Request(parameters=params)).results
 
 
 def test_poses_for_a_real_image_with_the_source_header(feed, annotated):
@@ -308,15 +307,13 @@ def test_enable_service_unsubscribes_and_resumes(ros, pose_node, feed, annotated
     from std_srvs.srv import SetBool
 
     client = ros.create_client(SetBool, "/pose_estimator/enable")
-    assert client.wait_for_service(timeout_sec=10)
 
-    def call(value):
-        future = client.call_async(SetBool.Request(data=value))
-        assert spin_until(ros, future.done, 10) and future.result().success
+    def enable(value):
+        assert call(ros, client, SetBool.Request(data=value)).success
 
-    call(False)
+    enable(False)
     assert spin_until(ros, lambda: feed.image_pub.get_subscription_count() == 0, 10), \
         "disabled, the node must not be subscribed to the camera"
-    call(True)
+    enable(True)
     assert spin_until(ros, lambda: feed.image_pub.get_subscription_count() > 0, 10)
     assert len(feed.send(rgb8(annotated.rgb()), 1_700_000_020_000_000_000).persons) == 1

@@ -22,6 +22,7 @@ from image_messages import make_image
 from pose_ros.node.parameters import PARAMS
 from pose_ros_msgs.msg import PersonArray
 from ros_helpers import (
+    call,
     diagnostic_values,
     parameter_value,
     reliable,
@@ -255,15 +256,12 @@ def test_fuzzed_parameters_never_crash_or_half_apply(ros, fuzzed_node, rgb, chan
     get_client = ros.create_client(GetParameters, "/robust_params/get_parameters")
     try:
         def get():
-            future = get_client.call_async(GetParameters.Request(names=names))
-            assert spin_until(ros, future.done, 10), "the node stopped answering"
-            return [parameter_value_to_python(v) for v in future.result().values]
+            answer = call(ros, get_client, GetParameters.Request(names=names))
+            return [parameter_value_to_python(v) for v in answer.values]
         before = get()
         request = SetParameters.Request(parameters=[Parameter(name=n, value=parameter_value(v))
                                                     for n, v in changes])
-        future = set_client.call_async(request)
-        assert spin_until(ros, future.done, 10), "the node stopped answering"
-        results = future.result().results
+        results = call(ros, set_client, request).results
         after = get()
         for result in results:
             if not result.successful:
