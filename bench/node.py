@@ -55,6 +55,7 @@ import core
 from pose_ros.backends.litert_backend import litert_available
 from pose_ros.backends.tensorrt_backend import tensorrt_available
 from pose_ros.models.registry import model_names, model_spec
+from pose_ros.node import pose_node
 from pose_ros_msgs.msg import PersonArray
 
 BENCH = Path(__file__).resolve().parent
@@ -64,7 +65,8 @@ WARMUP_FRAMES = 10
 IDLE = "idle"  # bench/idle_node.py in place of pose_node: the plumbing alone
 NAIVE = "naive"  # bench/naive_node.py: Lightning the way most users would write it
 PEER_SCRIPTS = {IDLE: "idle_node.py", NAIVE: "naive_node.py"}
-STAGES = ("convert", "preprocess", "inference", "decode", "build", "publish")  # the node's
+# the node's stages but depth (off in every run here)
+STAGES = tuple(stage for stage in pose_node.STAGES if stage != "depth")
 # the target runs (the node, the idle node, the node on backend auto, bare inference)
 # are made this many times in turn, and each target is the median of its rounds'
 # ratios: runs minutes apart differ by this machine's load more than by the node

@@ -3,16 +3,20 @@ depth images and camera_infos as its subscriptions are, asked for colour stamps.
 
 from __future__ import annotations
 
+import threading
+import time
+
 import numpy as np
 import pytest
 from rclpy.serialization import serialize_message
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
 
-from pose_ros.node.depth_input import KEEP, DepthInput, Unpaired
+from pose_ros.node.depth_input import KEEP, DepthInput, Unpaired, next_would_pair
 from pose_ros.node.qos import camera_qos
 
 BASE_NS = 1_700_000_000 * 10**9
+MS = 10**6
 
 
 def depth_bytes(stamp_ns: int) -> bytes:
@@ -79,3 +83,53 @@ def test_subscribed_while_asked_and_nothing_kept_across(ros, depth_input):
     depth_input.unsubscribe()  # deactivate
     assert ros.count_subscribers("/depth/image") == 0
     assert cause(depth_input, BASE_NS, 0.0) == "no_depth"  # the old images are gone
+
+
+@pytest.mark.parametrize("kept_ms,frame_ms,waits", [
+    ((0, 33), 66, True),  # the next, due at 66, is the frame's
+    ((0, 33), 60, True),  # due at 66: within 20 ms of the frame
+    ((0, 33, 66), 66, False),  # here already
+    ((0, 33), 40, False),  # 33 is within the tolerance: taken
+    ((0, 66), 99, False),  # depth at half the colour rate: the next, at 132, is too late
+    ((0, 33), 200, False),  # stalled: several behind
+    ((33,), 66, False),  # one image: no period to expect the next by
+    ((0, 33), 10, False),  # the frame is older than the newest
+])
+def test_the_wait_is_only_for_the_next_depth_image_when_it_is_the_frames(kept_ms, frame_ms,
+                                                                          waits):
+    assert next_would_pair([t * MS for t in kept_ms], frame_ms * MS, 20 * MS) is waits
+
+
+def late_depth(depth_input: DepthInput, stamp_ns: int, after_s: float) -> threading.Thread:
+    """A depth image arriving ``after_s`` from now, as the executor's callback gets it."""
+    thread = threading.Timer(after_s, depth_input._on_image, [depth_bytes(stamp_ns)])
+    thread.start()
+    return thread
+
+
+def test_a_frame_waits_for_its_depth_image_published_after_it(depth_input):
+    depth_input._on_info(info(), depth=True)
+    for offset_ms in (0, 33):
+        depth_input._on_image(depth_bytes(BASE_NS + offset_ms * MS))
+    assert cause(depth_input, BASE_NS + 66 * MS, 0.02) == "no_depth_in_tolerance"  # no wait
+    arriving = late_depth(depth_input, BASE_NS + 66 * MS, 0.05)
+    start = time.monotonic()
+    paired = depth_input.pair(BASE_NS + 66 * MS, 0.02, wait_s=10.0)
+    waited = time.monotonic() - start
+    arriving.join()
+    assert paired.image.header.stamp.nanosec == 66 * MS
+    assert waited < 5.0  # woken by the arrival, not at the end of the wait
+
+
+def test_the_wait_is_bounded_and_skipped_when_it_cannot_pair(depth_input):
+    depth_input._on_info(info(), depth=True)
+    for offset_ms in (0, 33):
+        depth_input._on_image(depth_bytes(BASE_NS + offset_ms * MS))
+    start = time.monotonic()
+    with pytest.raises(Unpaired, match=r"0\.033 s from"):
+        depth_input.pair(BASE_NS + 66 * MS, 0.02, wait_s=0.3)  # due, but never comes
+    assert time.monotonic() - start >= 0.3
+    start = time.monotonic()
+    with pytest.raises(Unpaired):
+        depth_input.pair(BASE_NS + 500 * MS, 0.02, wait_s=10.0)  # stalled: no wait
+    assert time.monotonic() - start < 5.0

@@ -151,6 +151,7 @@ def test_people_3d_carry_the_image_stamp_and_the_depth_frame(run, scene):
     print(f"\nafter the depth and colour plays: {paired}")
     assert paired["depth_frames_paired"] == str(FRAMES), (paired, out)
     assert paired["depth_frames_unpaired"] == str(FRAMES), paired  # the first play's
+    assert float(paired["depth_ms_median"]) > 0  # the 3D outputs' own stage
     people = got["people"]
     stamps = [stamp_ns(p.header) for p in people]
     assert stamps == image_stamps

@@ -3,16 +3,21 @@ pairing with colour frames by stamp.
 
 The executor's callbacks only store what arrives: the newest few depth images, still
 serialized (their pixels are read in place when used), and both camera_infos as
-intrinsics. The inference thread takes the depth image nearest a colour frame's stamp
-and never waits for one, so depth adds no latency to the colour path; a frame with
-none within the tolerance is :class:`Unpaired`.
+intrinsics. The inference thread takes the depth image nearest a colour frame's stamp;
+a frame with none within the tolerance is :class:`Unpaired`. Drivers publish aligned
+depth after its colour frame, so when the very next depth image would be the frame's,
+the inference thread waits for it, boundedly; otherwise depth adds no latency.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
+from statistics import median
 
 from rclpy.node import Node
 from rclpy.qos import QoSProfile
@@ -50,7 +55,7 @@ class DepthInput:
 
     def __init__(self, node: Node) -> None:
         self._node = node
-        self._lock = threading.Lock()
+        self._arrived = threading.Condition()  # guards what is kept; notified on each image
         self._images: deque[RawImage] = deque(maxlen=KEEP)
         self._depth_k: Intrinsics | None = None
         self._colour_k: Intrinsics | None = None
@@ -72,8 +77,9 @@ class DepthInput:
         for subscription in self._subscriptions:
             self._node.destroy_subscription(subscription)
         self._subscriptions = []
-        with self._lock:
+        with self._arrived:
             self._images.clear()
+            self._arrived.notify_all()
 
     def _on_image(self, data: bytes) -> None:
         try:
@@ -82,8 +88,9 @@ class DepthInput:
             self._node.get_logger().warning(f"depth image ignored: {e}",
                                             throttle_duration_sec=LOG_EVERY_S)
             return
-        with self._lock:
+        with self._arrived:
             self._images.append(image)
+            self._arrived.notify_all()
 
     def _on_info(self, msg: CameraInfo, depth: bool) -> None:
         try:
@@ -93,16 +100,26 @@ class DepthInput:
             self._node.get_logger().warning(f"{topic} ignored: {e}",
                                             throttle_duration_sec=LOG_EVERY_S)
             return
-        with self._lock:
+        with self._arrived:
             if depth:
                 self._depth_k = k
             else:
                 self._colour_k = k
 
-    def pair(self, stamp: int, tolerance_s: float) -> Paired:
+    def pair(self, stamp: int, tolerance_s: float, wait_s: float = 0.0) -> Paired:
         """The depth image nearest ``stamp`` (ns) within ``tolerance_s``; raises
-        :class:`Unpaired` without one (or without the depth camera_info)."""
-        with self._lock:
+        :class:`Unpaired` without one (or without the depth camera_info). Waits up to
+        ``wait_s`` for a depth image still to come that would be the one
+        (:func:`next_would_pair`)."""
+        deadline = time.monotonic() + wait_s
+        tolerance_ns = round(tolerance_s * 1e9)
+        with self._arrived:
+            while next_would_pair([stamp_ns(i.header) for i in self._images], stamp,
+                                  tolerance_ns):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._arrived.wait(left)
             images, depth_k, colour_k = list(self._images), self._depth_k, self._colour_k
         if not images:
             raise Unpaired("no_depth", "no depth image received yet (depth/image)")
@@ -116,3 +133,19 @@ class DepthInput:
             raise Unpaired("no_depth_camera_info",
                            "no calibrated depth/camera_info received yet")
         return Paired(nearest, depth_k, colour_k)
+
+
+def next_would_pair(stamps: Sequence[int], stamp: int, tolerance_ns: int) -> bool:
+    """Whether the depth image after those kept (``stamps``, ns), expected a depth
+    period after the newest, is the one for the colour frame at ``stamp``: within the
+    tolerance of it, and none kept is. Not when the depth runs slower than the colour
+    (the next falls past the frame), nor when it lags by more than an image (stalled:
+    waiting would only delay every frame)."""
+    if len(stamps) < 2 or any(abs(s - stamp) <= tolerance_ns for s in stamps):
+        return False
+    ordered = sorted(stamps)
+    gaps = [b - a for a, b in pairwise(ordered) if b > a]
+    if not gaps:
+        return False
+    newest, period = ordered[-1], median(gaps)
+    return newest < stamp and abs(newest + period - stamp) <= tolerance_ns

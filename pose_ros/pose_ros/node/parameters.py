@@ -93,8 +93,11 @@ PARAMS = (
     Param("depth", False, "pair an aligned depth image (depth/image, depth/camera_info) with "
           "each colour frame: 3D people on poses_3d, 3D markers, person TF frames"),
     Param("depth_pairing_tolerance", 0.02, "largest stamp difference (s) of a colour frame and "
-          "the depth image it is paired with; the nearest received is taken, never waited for",
-          low=0.0, high=1.0, runtime=True),
+          "the depth image it is paired with; the nearest received is taken", low=0.0,
+          high=1.0, runtime=True),
+    Param("depth_pairing_wait", 0.05, "longest wait (s) of a frame's 3D output for its depth "
+          "image, when that is the next one due (drivers publish aligned depth after colour); "
+          "never for depth slower than colour, or stalled", low=0.0, high=1.0, runtime=True),
     Param("depth_min_range", 0.1, "nearer depth pixels are not used, metres", low=0.0,
           high=100.0, runtime=True),
     Param("depth_max_range", 10.0, "further depth pixels are not used, metres", low=0.1,
@@ -115,8 +118,8 @@ PARAMS = (
 )
 BY_NAME = {p.name: p for p in PARAMS}
 # the node's own parameters that only the depth input (depth:=true) reads
-DEPTH_ONLY = ("depth_pairing_tolerance", "depth_min_range", "depth_max_range",
-              "depth_body_tolerance", "publish_tf")
+DEPTH_ONLY = ("depth_pairing_tolerance", "depth_pairing_wait", "depth_min_range",
+              "depth_max_range", "depth_body_tolerance", "publish_tf")
 
 
 def descriptor(p: Param) -> ParameterDescriptor:

@@ -64,7 +64,8 @@ class People3D(Generic[P]):
         """The 3D messages of a colour frame (``header``, ``width`` x ``height``) and
         where they go; none when it has no depth."""
         try:
-            paired = self.input.pair(stamp_ns(header), values["depth_pairing_tolerance"])
+            paired = self.input.pair(stamp_ns(header), values["depth_pairing_tolerance"],
+                                     values["depth_pairing_wait"])
             raw = paired.image
             depth = depth_image(raw.data, raw.width, raw.height, raw.step, raw.encoding,
                                 raw.is_bigendian)

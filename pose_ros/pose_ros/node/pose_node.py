@@ -80,7 +80,8 @@ from pose_ros_msgs.msg import PersonArray, Skeleton
 NODE_NAME = "pose_estimator"
 LOG_EVERY_S = 5.0
 WORKER_STOP_S = 10.0  # a frame takes well under a second; longer is a hang
-STAGES = ("convert", "preprocess", "inference", "decode", "build", "publish")
+# depth: the 3D outputs, after the others (their pairing may wait for the depth image)
+STAGES = ("convert", "preprocess", "inference", "decode", "build", "publish", "depth")
 
 
 class StartFailed(RuntimeError):
@@ -451,14 +452,17 @@ class PoseNode(LifecycleNode):
         if v["publish_debug_image"] and self.debug_pub.get_subscription_count():
             outgoing.append((self.debug_pub, rgb_image(
                 msg.header, draw(image, poses, v["min_keypoint_score"]))))
-        if self.people_3d is not None:
-            outgoing += self.people_3d.outgoing(msg.header, poses, w, h, v)
         t5 = time.perf_counter()
         for publisher, out in outgoing:
             publisher.publish(out)
         t6 = time.perf_counter()
+        stage_s = [t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5]
+        if self.people_3d is not None:
+            for publisher, out in self.people_3d.outgoing(msg.header, poses, w, h, v):
+                publisher.publish(out)
+            stage_s.append(time.perf_counter() - t6)
         with self._lock:
-            for stage, dt in zip(STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5)):
+            for stage, dt in zip(STAGES, stage_s):
                 self.stage_s[stage].append(dt)
             self.latency_s.append(time.monotonic() - received)
             self.done_at.append(time.monotonic())
