@@ -91,9 +91,10 @@ def test_subscribed_while_asked_and_nothing_kept_across(ros, depth_input):
     ((0, 33, 66), 66, False),  # here already
     ((0, 33), 40, False),  # 33 is within the tolerance: taken
     ((0, 66), 99, False),  # depth at half the colour rate: the next, at 132, is too late
+    ((0, 66), 132, True),  # ... and for the frames that have one, it is theirs
     ((0, 33), 200, False),  # stalled: several behind
     ((33,), 66, False),  # one image: no period to expect the next by
-    ((0, 33), 10, False),  # the frame is older than the newest
+    ((0, 100), 50, False),  # between two kept: the next is due later
 ])
 def test_the_wait_is_only_for_the_next_depth_image_when_it_is_the_frames(kept_ms, frame_ms,
                                                                           waits):

@@ -6,11 +6,13 @@ counted, its 2D poses published all the same), then its depth alone, then its co
 again (every frame paired): the 3D people, markers and TF carry the colour image's
 stamp and the depth optical frame, and the points are where the skeleton is.
 
-The depth goes first because the node never waits for depth: played together, a
-depth image Fast DDS delivers late (on Jazzy now and then half a second, recovered
-with the next sample) leaves its frame without 3D, by design, and the count of such
-frames is the transport's, not the node's. Played first and acknowledged, every depth
-image is there when its colour frame is, so what pairs is the node's doing alone.
+The depth goes first because the node waits for a late depth image only briefly
+(depth_pairing_wait): played together, a depth image Fast DDS delivers late (on Jazzy
+now and then half a second, recovered with the next sample) leaves its frame without
+3D, by design, and the count of such frames is the transport's, not the node's. Played
+first, every depth image is there when its colour frame is (the player stays until the
+node acknowledges them, and the next play waits 2 s for discovery), so what pairs is
+the node's doing alone.
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ def scene(shared_data, model_dir, tmp_path_factory):
 
 
 def play(ros, bag, topics: tuple[str, ...]) -> None:
-    """Play ``topics`` of the bag; returns once the node has acknowledged them all."""
+    """Play ``topics`` of the bag, to the end."""
     # a fifth of the recorded rate: MultiPose on a shared 2-core machine takes up to
     # 0.2 s a frame, and a frame superseded before inference is never answered
     player = spawn(["pose-ros", "bag", "play", str(bag), "--rate", "0.2",

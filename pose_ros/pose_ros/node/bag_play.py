@@ -6,6 +6,7 @@ nothing is deserialized on the way, so playing costs no more than reading.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -103,7 +104,10 @@ def _drain(publishers: Iterable[Publisher]) -> None:
     from this process's shared memory, which goes when the process does: without the
     linger the last frame was lost now and then."""
     for publisher in publishers:
-        publisher.wait_for_all_acked(Duration(seconds=ACK_TIMEOUT_S))
+        if not publisher.wait_for_all_acked(Duration(seconds=ACK_TIMEOUT_S)):
+            print(f"pose-ros bag play: {publisher.topic_name}: a reliable subscriber had not "
+                  f"acknowledged the last messages {ACK_TIMEOUT_S:g} s after them; leaving",
+                  file=sys.stderr)
     time.sleep(BEST_EFFORT_LINGER_S)
 
 

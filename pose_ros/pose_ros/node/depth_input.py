@@ -138,9 +138,9 @@ class DepthInput:
 def next_would_pair(stamps: Sequence[int], stamp: int, tolerance_ns: int) -> bool:
     """Whether the depth image after those kept (``stamps``, ns), expected a depth
     period after the newest, is the one for the colour frame at ``stamp``: within the
-    tolerance of it, and none kept is. Not when the depth runs slower than the colour
-    (the next falls past the frame), nor when it lags by more than an image (stalled:
-    waiting would only delay every frame)."""
+    tolerance of it, and none kept is. So with depth slower than colour only the frames
+    that have a depth image of their own wait, and nothing waits on a stream that lags
+    by more than an image (stalled), which would only delay every frame after."""
     if len(stamps) < 2 or any(abs(s - stamp) <= tolerance_ns for s in stamps):
         return False
     ordered = sorted(stamps)
@@ -148,4 +148,4 @@ def next_would_pair(stamps: Sequence[int], stamp: int, tolerance_ns: int) -> boo
     if not gaps:
         return False
     newest, period = ordered[-1], median(gaps)
-    return newest < stamp and abs(newest + period - stamp) <= tolerance_ns
+    return abs(newest + period - stamp) <= tolerance_ns

@@ -97,7 +97,7 @@ PARAMS = (
           high=1.0, runtime=True),
     Param("depth_pairing_wait", 0.05, "longest wait (s) of a frame's 3D output for its depth "
           "image, when that is the next one due (drivers publish aligned depth after colour); "
-          "never for depth slower than colour, or stalled", low=0.0, high=1.0, runtime=True),
+          "never for a stalled stream", low=0.0, high=1.0, runtime=True),
     Param("depth_min_range", 0.1, "nearer depth pixels are not used, metres", low=0.0,
           high=100.0, runtime=True),
     Param("depth_max_range", 10.0, "further depth pixels are not used, metres", low=0.1,
