@@ -64,6 +64,7 @@ def stage_times(name: str, frames: list[np.ndarray], threads: int, pace_hz: floa
         outputs = est.infer(prepared)
         t2 = time.perf_counter()
         est.postprocess(outputs, prepared, t)
+        est.follow()
         t3 = time.perf_counter()
         pre.append(t1 - t0)
         inf.append(t2 - t1)
@@ -133,7 +134,8 @@ def posenet_decoding_vs_people(threads: int, repeats: int) -> list[dict]:
 def node_work(size: tuple[int, int], frames: int, threads: int, pace_hz: float = 30.0) -> dict:
     """pose_node's per-frame work in this process, without DDS, paced like its camera:
     the serialized Image read in place, the Lightning estimator's three stages, the
-    sanity gate and the PersonArray bytes; the node's own stage names. Paced, these
+    sanity gate, the PersonArray bytes and, after them, the next crop; the node's own
+    stage names. Paced, these
     reproduce the node's /diagnostics stage times; back to back they are a fraction."""
     # ROS message code for this section only: the rest of this file runs without ROS
     from rclpy.serialization import serialize_message
@@ -152,7 +154,7 @@ def node_work(size: tuple[int, int], frames: int, threads: int, pace_hz: float =
         messages.append(bytes(serialize_message(msg)))
     est = create_estimator("movenet_lightning", backend="onnxruntime", threads=threads)
     est.warm_up()
-    names = ("convert", "preprocess", "inference", "decode", "build")
+    names = ("convert", "preprocess", "inference", "decode", "build", "follow")
     times: dict[str, list[float]] = {n: [] for n in names}
     start = time.perf_counter()
     for i in range(frames):
@@ -170,7 +172,9 @@ def node_work(size: tuple[int, int], frames: int, threads: int, pace_hz: float =
         poses, _ = sane_poses(poses, *size)
         person_array_cdr(msg.header, *size, "movenet_lightning", poses, 0.2)
         t5 = time.perf_counter()
-        for name, a, b in zip(names, (t0, t1, t2, t3, t4), (t1, t2, t3, t4, t5)):
+        est.follow()  # as the node: the next crop once the poses are out
+        t6 = time.perf_counter()
+        for name, a, b in zip(names, (t0, t1, t2, t3, t4, t5), (t1, t2, t3, t4, t5, t6)):
             times[name].append(b - a)
     return {name: stats(samples) for name, samples in times.items()}
 
@@ -216,8 +220,9 @@ def main() -> int:
               f"{d['p90_ms']:.2f} | {ratio:.1%} |")
     if args.node_frames:
         print("\n| pose_node's work without DDS, Lightning, paced at 30 Hz | convert ms | "
-              "preprocess ms | inference ms | decode ms | build ms |")
-        print("| --- | --- | --- | --- | --- | --- |")
+              "preprocess ms | inference ms | decode ms | build ms | "
+              "next crop, after publishing ms |")
+        print("| --- | --- | --- | --- | --- | --- | --- |")
         for size in SIZES:
             r = node_work(size, args.node_frames, args.threads)
             results.setdefault("node_work", {})[f"{size[0]}x{size[1]}"] = r

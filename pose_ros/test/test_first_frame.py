@@ -55,6 +55,26 @@ def test_refinement_runs_once_then_the_crop_follows(model_dir, shared_data):
     assert est.counters()["first_frame_refinements"] == 2
 
 
+def test_the_next_crop_waits_for_follow_and_is_the_same_either_way(model_dir, shared_data):
+    """The node computes the next crop after publishing (``follow``); a caller who never
+    calls it gets it at the next ``preprocess``: the same crops, the same poses."""
+    eager, lazy = (create_estimator("movenet_lightning", backend="onnxruntime",
+                                    model_dir=model_dir) for _ in range(2))
+    moved = 0
+    for t, rgb in video(shared_data, 10):
+        (expected,) = eager.estimate(rgb, timestamp=t)
+        prepared = lazy.preprocess(rgb, timestamp=t)
+        (pose,) = lazy.postprocess(lazy.infer(prepared), prepared, timestamp=t)
+        assert np.array_equal(pose.xy, expected.xy)
+        h, w = rgb.shape[:2]
+        # until follow, the crop is the one this frame ran on
+        assert np.array_equal(lazy.input_transform(w, h).matrix, prepared.transform.matrix)
+        lazy.follow()
+        moved += not np.array_equal(lazy.input_transform(w, h).matrix,
+                                    prepared.transform.matrix)
+    assert moved >= 5  # the crop follows the squatting person
+
+
 def test_refinement_off_is_one_pass(model_dir, shared_data):
     est = create_estimator("movenet_lightning", backend="onnxruntime", model_dir=model_dir,
                            refine_first_frame=False)

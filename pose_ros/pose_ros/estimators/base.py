@@ -124,7 +124,9 @@ class PoseEstimator(abc.ABC):
         """Poses in ``image``; ``timestamp`` (seconds) enables temporal smoothing/tracking."""
         check_image(image)
         prepared = self.preprocess(image, timestamp)
-        return self.postprocess(self.infer(prepared), prepared, timestamp)
+        poses = self.postprocess(self.infer(prepared), prepared, timestamp)
+        self.follow()
+        return poses
 
     @abc.abstractmethod
     def preprocess(self, image: np.ndarray, timestamp: float | None = None) -> Prepared: ...
@@ -165,6 +167,12 @@ class PoseEstimator(abc.ABC):
 
     def reset(self) -> None:  # noqa: B027 (optional: a no-op for stateless estimators)
         """Forget temporal state (crop region, filters, tracks)."""
+
+    def follow(self) -> None:  # noqa: B027 (optional: a no-op where nothing is followed)
+        """Prepare for the next frame what only it needs (MoveNet's next crop), from the
+        poses ``postprocess`` returned (unchanged until then). ``preprocess`` does it
+        if it is still to do; a node calls it once the poses are published, so it is
+        off their latency."""
 
     def counters(self) -> dict[str, int]:
         """Events worth watching on a robot, for /diagnostics."""

@@ -58,6 +58,7 @@ class MoveNetSinglePoseEstimator(PoseEstimator):
         self._region: np.ndarray | None = None
         self._image_size: tuple[int, int] | None = None
         self._crop_filter = LowPassFilter(CROP_FILTER_ALPHA)  # on each edge of the crop region
+        self._to_follow: Pose | None = None  # the last pose, its crop not yet computed
         self._smoother = KeypointSmoother(config.filter)
         self.refinements = 0  # second passes run (diagnostics)
 
@@ -67,6 +68,7 @@ class MoveNetSinglePoseEstimator(PoseEstimator):
 
     def reset(self) -> None:
         self._region = None
+        self._to_follow = None
         self._crop_filter.reset()
         self._smoother.reset()
 
@@ -86,6 +88,7 @@ class MoveNetSinglePoseEstimator(PoseEstimator):
                                                               self.input_size)})
 
     def preprocess(self, image: np.ndarray, timestamp: float | None = None) -> Prepared:
+        self.follow()
         height, width = image.shape[:2]
         if timestamp is None or self._image_size != (width, height):
             self.reset()  # a still image, or a new camera: no previous frame to follow
@@ -111,13 +114,20 @@ class MoveNetSinglePoseEstimator(PoseEstimator):
         if timestamp is not None:
             if self.config.smoothing:
                 pose.xy = self._smoother.apply_pixels(pose.xy, timestamp, width, height)
-            region = crop_region.next_crop_region(pose.xy, pose.scores, width, height)
-            if region is None:
-                self._region = None
-                self._crop_filter.reset()
-            else:
-                self._region = self._crop_filter.apply(region)
+            self._to_follow = pose
         return [pose] if pose.score >= self.config.min_pose_score else []
+
+    def follow(self) -> None:
+        """The next frame's crop, from the last pose (tfjs ``determineNextCropRegion``)."""
+        pose, self._to_follow = self._to_follow, None
+        if pose is None or self._image_size is None:
+            return
+        region = crop_region.next_crop_region(pose.xy, pose.scores, *self._image_size)
+        if region is None:
+            self._region = None
+            self._crop_filter.reset()
+        else:
+            self._region = self._crop_filter.apply(region)
 
     def _decode(self, outputs: dict[str, np.ndarray], transform: ImageToInput) -> Pose:
         (output,) = outputs.values()

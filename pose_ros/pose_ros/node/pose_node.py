@@ -468,6 +468,7 @@ class PoseNode(LifecycleNode):
             self.latency_s.append(served_at - received)
             self.done_at.append(served_at)
             self.processed += 1
+        estimator.follow()  # the next frame's crop, once this one's poses are out
 
     # -- diagnostics -------------------------------------------------------
     def _publish_diagnostics(self) -> None:
