@@ -15,7 +15,8 @@ BUILD_S = 2.0
 
 class SlowToBuildOnnxRuntime(OnnxRuntimeBackend):
     """ONNX Runtime taking BUILD_S to make (giving up when ``cancel`` is set, as a
-    TensorRT build does) and serving its profile's shapes only; it records each run."""
+    TensorRT build does) and serving its profile's shapes only (``Backend.serves``,
+    given a profile); it records each run and whether it was closed."""
 
     slow_to_make = True
 
@@ -29,9 +30,11 @@ class SlowToBuildOnnxRuntime(OnnxRuntimeBackend):
         self.session_made = (start, time.perf_counter())
         self.profile = profile
         self.ran: list[tuple[tuple[int, ...], float]] = []  # (input shape, seconds)
+        self.closed = False
 
-    def serves(self, input_shapes) -> bool:
-        return self.profile.covers(input_shapes)
+    def close(self) -> None:
+        self.closed = True
+        super().close()
 
     def run(self, feeds):
         start = time.perf_counter()

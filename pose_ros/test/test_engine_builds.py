@@ -67,10 +67,15 @@ def test_a_new_engine_builds_off_the_inference_thread_while_the_old_one_serves(
     assert large_outcomes[building:] == ["poses"] * (len(large_outcomes) - building), log
     # the old engine kept serving its frames all along, poses every time
     assert all(o == "poses" for n, o, *_ in log if n == "small"), log
+    first, second = factory.made
+    # until the new one, whose profile holds the old one's, took over and it was closed
+    assert second.profile.contains(first.profile) and first.closed and not second.closed
+    small_shape = first.ran[0][0]
+    assert any(shape == small_shape for shape, _ in second.ran)
+    assert estimator._backends == {16: [second]}
     assert sum(1 for n, *_ in log[: 2 * building] if n == "small") >= 2
     # the build never held the inference thread up; except for the moment the stand-in
     # makes its ONNX Runtime session, which holds the GIL (a TensorRT build does not)
-    first, second = factory.made
     session_start, session_end = second.session_made
     assert session_end - session_start < BUILD_S / 2  # most of the build is measured
     measured = [b for _, _, b, start, end in log if end < session_start or start > session_end]

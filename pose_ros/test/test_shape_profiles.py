@@ -16,15 +16,13 @@ from pose_ros.estimators.posenet import IMAGE_SCALE_RANGE
 
 
 class ShapeRecordingOnnxRuntime(OnnxRuntimeBackend):
-    """ONNX Runtime that records the input shapes it runs and serves its profile only."""
+    """ONNX Runtime that records the input shapes it runs and serves its profile only
+    (``Backend.serves``, given a profile)."""
 
     def __init__(self, files, profile: ShapeProfile) -> None:
         super().__init__(files.onnx, threads=1)
         self.profile = profile
         self.fed: list[dict[str, tuple[int, ...]]] = []
-
-    def serves(self, input_shapes) -> bool:
-        return self.profile.covers(input_shapes)
 
     def run(self, feeds):
         self.fed.append({name: array.shape for name, array in feeds.items()})
@@ -144,3 +142,13 @@ def test_spanning_needs_one_rank():
     profile = ShapeProfile.spanning("x", [(1, 9, 4, 3), (1, 5, 8, 3)], (1, 6, 6, 3))
     assert profile.shapes["x"] == ((1, 5, 4, 3), (1, 6, 6, 3), (1, 9, 8, 3))
     assert np.all([profile.covers({"x": s}) for s in [(1, 5, 4, 3), (1, 9, 8, 3)]])
+
+
+def test_a_profile_contains_another_when_it_covers_both_its_corners():
+    small = ShapeProfile.spanning("x", [(1, 5, 4, 3), (1, 9, 8, 3)], (1, 6, 6, 3))
+    both = ShapeProfile.spanning("x", [(1, 5, 4, 3), (1, 20, 30, 3)], (1, 6, 6, 3))
+    assert both.contains(small) and both.contains(both)
+    assert not small.contains(both)
+    shifted = ShapeProfile.spanning("x", [(1, 6, 4, 3), (1, 20, 30, 3)], (1, 6, 6, 3))
+    assert not shifted.contains(small)  # its min is beyond small's
+    assert not both.contains(ShapeProfile.fixed({"y": (1, 6, 6, 3)}))  # another input

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from pose_ros.backends.shape_profiles import ShapeProfile
+
 
 @dataclass(frozen=True)
 class TensorInfo:
@@ -43,6 +45,8 @@ class Backend(abc.ABC):
     #: making one takes minutes (a TensorRT engine build): once an estimator serves
     #: frames, it makes the next one off its inference thread
     slow_to_make: bool = False
+    #: the input shapes it serves (a TensorRT engine's); None: every shape the model takes
+    profile: ShapeProfile | None = None
     _inputs: list[TensorInfo]
     _outputs: list[TensorInfo]
 
@@ -58,7 +62,12 @@ class Backend(abc.ABC):
         """Whether inputs of these shapes run here, or need another backend. Most
         take every shape the model does (a wrong one fails in ``run``, with the
         runtime's reason); a TensorRT engine serves its profile's shapes only."""
-        return True
+        return self.profile is None or self.profile.covers(input_shapes)
+
+    def supersedes(self, other: Backend) -> bool:
+        """Whether this one serves every shape ``other`` does, so ``other`` can go."""
+        return self.profile is None or (other.profile is not None
+                                        and self.profile.contains(other.profile))
 
     @abc.abstractmethod
     def run(self, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

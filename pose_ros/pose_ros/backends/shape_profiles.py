@@ -49,6 +49,12 @@ class ShapeProfile:
                                                    self.shapes[name][2]))
             for name, shape in shapes.items())
 
+    def contains(self, other: ShapeProfile) -> bool:
+        """Whether every shape ``other`` covers is covered here (a profile is a box:
+        its corners decide)."""
+        return all(self.covers({name: shapes[i] for name, shapes in other.shapes.items()})
+                   for i in (0, 2))
+
     def to_json(self) -> dict[str, dict[str, list[int]]]:
         return {name: {"min": list(lo), "opt": list(opt), "max": list(hi)}
                 for name, (lo, opt, hi) in sorted(self.shapes.items())}

@@ -201,9 +201,6 @@ class TensorRTBackend(Backend):
             is_input = self._engine.get_tensor_mode(name) == trt.TensorIOMode.INPUT
             (self._inputs if is_input else self._outputs).append(info)
 
-    def serves(self, input_shapes: dict[str, tuple[int, ...]]) -> bool:
-        return self.profile.covers(input_shapes)
-
     def run(self, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         # the context is made current for each call: whichever thread calls, the
         # engine runs in the context that holds it (pycuda's is per thread)

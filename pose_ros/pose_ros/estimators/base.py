@@ -257,7 +257,9 @@ class PoseEstimator(abc.ABC):
 
     def _adopt_finished_build(self) -> None:
         """A backend made off the thread, once ready, serves from now on (before the
-        older ones: its profile covers their cameras too). A failed build is remembered,
+        older ones: its profile covers their cameras too), and those it serves every
+        shape of are closed (an engine's GPU memory, which a Jetson shares with the
+        CPU, is not held for nothing). A failed build is remembered,
         and its input refused with the reason (``_backend``): minutes of build are not
         spent again on every later frame of that input."""
         if self._pending is None or not self._pending.made.done():
@@ -268,7 +270,12 @@ class PoseEstimator(abc.ABC):
             self._failed_builds[(pending.output_stride, pending.input_shape)] = \
                 f"{type(error).__name__}: {error}"
             return
-        self._add(pending.output_stride, pending.made.result(), first=True)
+        backend = pending.made.result()
+        made = self._backends.setdefault(pending.output_stride, [])
+        for old in [b for b in made if backend.supersedes(b)]:
+            made.remove(old)
+            old.close()
+        self._add(pending.output_stride, backend, first=True)
 
     def _add(self, output_stride: int | None, backend: Backend, first: bool = False) -> None:
         self.backend_name, self.backend_reason = backend.name, backend.reason
