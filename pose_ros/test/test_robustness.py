@@ -170,6 +170,30 @@ def test_the_node_serves_a_camera_that_dies_and_comes_back(ros, model_dir, share
     assert proc.returncode == 0 and "Traceback" not in out, out
 
 
+def spin_both(ros, node, until, timeout=20) -> bool:
+    """Spin this test's node and an in-process PoseNode until ``until()`` or timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not until():
+        for n in (node, ros):
+            rclpy.spin_once(n, timeout_sec=0.01)
+    return until()
+
+
+def two_frames(ros, node, rgb, calls: list) -> list[PersonArray]:
+    """Frames stamped 1 and 2 sent to the in-process ``node``, the second once ``calls``
+    shows the first was taken up; the list its poses arrive in."""
+    pub = ros.create_publisher(Image, "image", RELIABLE)
+    got: list[PersonArray] = []
+    ros.create_subscription(PersonArray, "poses", got.append, 10)
+    assert spin_both(ros, node, lambda: pub.get_subscription_count() > 0)
+    for sec in (1, 2):
+        msg = make_image(rgb, "rgb8")
+        msg.header.stamp.sec = sec
+        pub.publish(msg)
+        assert spin_both(ros, node, lambda sec=sec: len(calls) >= sec)
+    return got
+
+
 def test_a_backend_exception_costs_one_frame(ros, model_dir, rgb):
     """The real PoseNode class in this process, its backend made to fail once."""
     from pose_ros.node.pose_node import PoseNode
@@ -183,26 +207,45 @@ def test_a_backend_exception_costs_one_frame(ros, model_dir, rgb):
             raise RuntimeError("CUDA error: an illegal memory access was encountered")
         return real_infer(prepared)
     node.estimator.infer = infer_failing_once
-    pub = ros.create_publisher(Image, "image", RELIABLE)
-    got: list[PersonArray] = []
-    ros.create_subscription(PersonArray, "poses", got.append, 10)
-
-    def spin_both(until, timeout=20):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and not until():
-            for n in (node, ros):
-                rclpy.spin_once(n, timeout_sec=0.01)
-        return until()
     try:
-        assert spin_both(lambda: pub.get_subscription_count() > 0)
-        for sec in (1, 2):
-            msg = make_image(rgb, "rgb8")
-            msg.header.stamp.sec = sec
-            pub.publish(msg)
-            assert spin_both(lambda sec=sec: len(calls) >= sec)
-        assert spin_both(lambda: any(p.header.stamp.sec == 2 for p in got))
+        got = two_frames(ros, node, rgb, calls)
+        assert spin_both(ros, node, lambda: any(p.header.stamp.sec == 2 for p in got))
         assert node.rejected["inference_error"] == 1
         assert [p.header.stamp.sec for p in got] == [2]
+    finally:
+        node.destroy_node()
+
+
+def test_a_fault_in_the_3d_outputs_costs_the_frame_its_3d_alone(ros, model_dir, rgb):
+    """The real PoseNode in this process with depth on, its 3D outputs made to fail
+    once: that frame's 2D poses still go out and count as served."""
+    from rclpy.parameter import Parameter as NodeParameter
+
+    from pose_ros.node.pose_node import PoseNode
+
+    node = PoseNode()
+    for step in (node.trigger_deactivate, node.trigger_cleanup):
+        step()
+    node.set_parameters([NodeParameter("depth", value=True)])
+    for step in (node.trigger_configure, node.trigger_activate):
+        step()
+    assert node.people_3d is not None
+    real_outgoing, calls = node.people_3d.outgoing, []
+
+    def outgoing_failing_once(*args):
+        calls.append(1)
+        if len(calls) == 1:
+            raise ValueError("a bug in the 3D lifting")
+        return real_outgoing(*args)  # no depth image: counted unpaired, no 3D
+    node.people_3d.outgoing = outgoing_failing_once
+    try:
+        got = two_frames(ros, node, rgb, calls)
+        assert spin_both(ros, node, lambda: len(got) == 2)
+        assert [p.header.stamp.sec for p in got] == [1, 2]
+        assert all(len(p.persons) == 1 for p in got)
+        # counted after the 3D outputs, on the inference thread: it may trail the poses
+        assert spin_both(ros, node, lambda: node.processed == 2), node.processed
+        assert node.rejected == {"depth_error": 1}
     finally:
         node.destroy_node()
 

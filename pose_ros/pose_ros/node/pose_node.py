@@ -459,8 +459,12 @@ class PoseNode(LifecycleNode):
         served_at = time.monotonic()  # latency and rate: of the poses, not the 3D after them
         stage_s = [t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5]
         if self.people_3d is not None:
-            for publisher, out in self.people_3d.outgoing(msg.header, poses, w, h, v):
-                publisher.publish(out)
+            try:
+                for publisher, out in self.people_3d.outgoing(msg.header, poses, w, h, v):
+                    publisher.publish(out)
+            except Exception as e:  # the poses are out: a fault in 3D costs the 3D alone
+                self._reject("depth_error", f"{type(e).__name__}: {e}",
+                             what="3D outputs failed", error=True)
             stage_s.append(time.perf_counter() - t6)
         with self._lock:
             for stage, dt in zip(STAGES, stage_s):
