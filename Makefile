@@ -218,7 +218,7 @@ docs-posenet: models
 	python3 tools/replace_block.py docs/evaluation.md posenet-end-to-end \
 		< $(ROOT)/out/eval-posenet-node/eval.md
 
-# The real node end to end through DDS, with the performance targets (PASS/FAIL).
+# The real node end to end through DDS, with the performance targets (PASS/FAIL/UNCLEAR).
 # DOCS=1 also rewrites docs/performance.md's table with this run's, targets met or not.
 bench: models
 	status=0; $(RUN) python bench/node.py $(BENCH_ARGS) || status=$$?; \

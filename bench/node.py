@@ -27,8 +27,9 @@ Measured:
 - per model at 640x480, the peak sustainable rate (as ros2_benchmark reports it): the
   highest camera rate at which at least 95% of frames get poses, with latency
   p50/p95/p99, CPU and memory there;
-and the targets (issue 20), each with its ratio and PASS/FAIL. A FAIL makes the exit
-status non-zero only with --strict.
+and the targets (issue 20), each with its ratio and PASS, FAIL or UNCLEAR (the median of
+the rounds meets the limit, not every round). A FAIL or UNCLEAR makes the exit status
+non-zero only with --strict.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ STAGES = tuple(stage for stage in pose_node.STAGES if stage != "depth")
 # are made this many times in turn, and each target is the median of its rounds'
 # ratios: runs minutes apart differ by this machine's load more than by the node
 TARGET_ROUNDS = 3
+PASS, FAIL, UNCLEAR = "PASS", "FAIL", "UNCLEAR"  # a target's result (verdict)
 
 
 @dataclass
@@ -437,7 +439,7 @@ def targets(runs: list[NodeRun], decode_ratio: float, soak: NodeRun) -> list[dic
         per_round = ", ".join(f"{x:.3f}" for x in own.ratios)
         out.append({"target": f"node's own work above the idle round trip / its inference, "
                               f"Lightning {size} at 30 Hz", "measured": own.ratio,
-                    "limit": 0.10, "at_most": True,
+                    "rounds": own.ratios, "limit": 0.10, "at_most": True,
                     "detail": f"median of {len(own.ratios)} rounds ({per_round}); medians: "
                               f"end to end {own.e2e_ms:.2f} ms, idle round trip "
                               f"{own.idle_ms:.2f} ms, inference {own.inference_ms:.2f} ms"})
@@ -447,7 +449,8 @@ def targets(runs: list[NodeRun], decode_ratio: float, soak: NodeRun) -> list[dic
             med = {key: float(np.median([x[key] for x in rounds])) for key in rounds[0]}
             out.append({"target": f"processing per frame, backend auto / bare ONNX Runtime "
                                   f"inference, Lightning {size}",
-                        "measured": float(np.median(ratios)), "limit": 1.0, "at_most": True,
+                        "measured": float(np.median(ratios)), "rounds": ratios, "limit": 1.0,
+                        "at_most": True,
                         "detail": f"median of {len(ratios)} rounds "
                                   f"({', '.join(f'{x:.3f}' for x in ratios)}); medians: "
                                   f"{med['auto_ms']:.2f} ms on {auto['backend']}, bare "
@@ -464,8 +467,19 @@ def targets(runs: list[NodeRun], decode_ratio: float, soak: NodeRun) -> list[dic
                 "measured": (b - a) / a if last >= 10_000 else float("inf"), "limit": 0.05,
                 "at_most": True, "detail": f"{a:.1f} MB -> {b:.1f} MB"})
     for t in out:
-        t["pass"] = t["measured"] <= t["limit"] if t["at_most"] else t["measured"] >= t["limit"]
+        t["result"] = verdict(t)
     return out
+
+
+def verdict(target: dict) -> str:
+    """PASS when the measure meets the limit in every round: a median that meets it
+    while a round does not shows only that the rounds' spread (this machine's load)
+    is larger than the margin, so that is UNCLEAR, as a FAIL for --strict."""
+    def meets(x: float) -> bool:
+        return x <= target["limit"] if target["at_most"] else x >= target["limit"]
+    if not meets(target["measured"]):
+        return FAIL
+    return PASS if all(meets(x) for x in target.get("rounds", [])) else UNCLEAR
 
 
 def breakdown(runs: list[NodeRun]) -> list[str]:
@@ -547,7 +561,7 @@ def markdown(machine: str, floor_ms: dict, runs: list[NodeRun], goals: list[dict
     for t in goals:
         op = "<=" if t["at_most"] else ">="
         lines.append(f"| {t['target']} ({t['detail']}) | {t['measured']:.3f} | {op} {t['limit']} "
-                     f"| {'PASS' if t['pass'] else 'FAIL'} |")
+                     f"| {t['result']} |")
     return "\n".join(lines)
 
 
@@ -618,18 +632,22 @@ def main() -> int:
     (args.out / "bench.json").write_text(json.dumps(results, indent=2) + "\n")
     (args.out / "bench.md").write_text(table + "\n")
     print("\n" + table)
-    failed = [t["target"] for t in results["targets"] if not t["pass"]]
+    failed = [t["target"] for t in results["targets"] if t["result"] != PASS]
     if failed:
-        print(f"\n{len(failed)} target(s) FAIL" + ("" if args.strict else
-              " (reported only: --strict makes a FAIL the exit status)"), flush=True)
+        print(f"\n{len(failed)} target(s) FAIL or UNCLEAR" + ("" if args.strict else
+              " (reported only: --strict makes them the exit status)"), flush=True)
     return 1 if failed and args.strict else 0
 
 
 def render(results: dict) -> str:
-    """The Markdown tables and targets of one run's results."""
+    """The Markdown tables and targets of one run's results (the targets judged again,
+    so an earlier run's read by today's rules)."""
     runs = [NodeRun(**r) for r in results["runs"]]
+    soak = NodeRun(**results["soak"])
+    soak.rss_mb_at = {int(frame): mb for frame, mb in soak.rss_mb_at.items()}  # JSON: str keys
+    goals = targets(runs, results["posenet_decode_ratio_5_people"], soak)
     trt = results.get("tensorrt", "")
-    return markdown(results["machine"], results["floor_inference_ms"], runs, results["targets"],
+    return markdown(results["machine"], results["floor_inference_ms"], runs, goals,
                     [*breakdown(runs), "", *peers(runs), "",
                      *peer_tables(results.get("peers", [])), "",
                      *peak_table(results.get("peaks", []))],
