@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -15,6 +16,12 @@ SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 # (a developer and CI) never see each other's topics. Discovery stays on this
 # host (ROS_AUTOMATIC_DISCOVERY_RANGE=LOCALHOST, set by the Makefile).
 os.environ.setdefault("ROS_DOMAIN_ID", str(1 + os.getpid() % 100))
+
+# A shell that starts pytest in the background (`make test &`, a script's job) passes
+# SIGINT on ignored, and Python then keeps it ignored: the tests of what Ctrl-C does
+# (a terminal's, in the foreground) need Python's own handler back.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # The core leg (`pytest --core-only`, run by `make test-core-legacy`: Python 3.10 with
 # the numpy and OpenCV Ubuntu ships, no ROS) leaves out these modules, by name, not by
