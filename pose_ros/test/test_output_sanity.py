@@ -78,7 +78,8 @@ def test_non_finite_outputs_are_refused_before_decoding(model, value, model_dir,
 def test_absurd_finite_outputs_never_pass_the_gate(model, value, model_dir, astronaut):
     estimator = garbage_estimator(model, model_dir, value)
     h, w = astronaut.shape[:2]
-    with np.errstate(divide="raise", invalid="raise"):  # no 0/0 or x/0 on the way either
+    # no 0/0, x/0 or unhandled overflow on the way either
+    with np.errstate(divide="raise", invalid="raise", over="raise"):
         for t in (None, 0.0, 0.033, 0.066):  # a still, then video (filters, trackers, crops)
             kept, _ = sane_poses(estimator.estimate(astronaut, t), w, h)
             for p in kept:

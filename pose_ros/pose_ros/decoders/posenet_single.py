@@ -13,7 +13,9 @@ from pose_ros.types import Pose
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+    # below about -88 (float32) exp(-x) overflows to inf, and 1 / inf is the right 0
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-x))
 
 
 def decode_single_pose(heatmap_logits: np.ndarray, offsets: np.ndarray,
