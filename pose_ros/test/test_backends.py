@@ -17,6 +17,7 @@ from named_threads import in_thread
 from pose_ros.backends import BackendUnavailable, choose_backend, create_backend
 from pose_ros.backends.onnxruntime_backend import OnnxRuntimeBackend
 from pose_ros.backends.shape_profiles import ShapeProfile
+from pose_ros.backends.tensorrt_backend import version_problem
 from pose_ros.estimators import PoseNetConfig, PoseNetEstimator
 from pose_ros.model_files import require_inside
 from pose_ros.models.locate import ModelNotFoundError, model_files, onnx_model_path
@@ -78,6 +79,15 @@ def test_cuda_asked_for_where_it_cannot_run_is_refused_with_why():
                        match=r"^backend cuda: (this ONNX Runtime has no CUDA provider "
                              r"\(onnxruntime-gpu|no CUDA GPU is present)"):
         choose_backend("cuda")
+
+
+def test_a_tensorrt_older_than_10_is_refused_with_the_jetpack_that_has_10():
+    """JetPack 6.0's TensorRT 8.6 would fail in its ONNX parser: auto passes it by,
+    saying why, as it passes by a missing TensorRT (checked on the version alone:
+    there is no TensorRT here)."""
+    assert version_problem("8.6.2.3") == ("TensorRT 8.6.2.3 is older than 10, which this "
+                                          "backend needs (JetPack 6.1 and later ship it)")
+    assert version_problem("10.3.0.30") is None and version_problem("11.0.1") is None
 
 
 @pytest.mark.skipif(EXPECTED_BACKEND != "cuda",

@@ -1,6 +1,9 @@
 """TensorRT: the edge-GPU path (Jetson), engines built from the ONNX models.
 
-Written against NVIDIA's TensorRT Python API, versions 10 (JetPack 6) and 11:
+Written against NVIDIA's TensorRT Python API, versions 10 (JetPack 6.1 and later) and 11;
+an older one (JetPack 6.0's 8.6, where the ONNX parser needs an explicit-batch flag this
+code does not set) is refused as unusable with that reason, so ``auto`` goes on to the
+next backend:
 - engines are built with explicit shapes and one optimisation profile covering
   the input sizes the estimator will feed, with a timing cache beside the engine;
 - an engine is cached under a key of the ONNX model's hash, TensorRT version,
@@ -41,14 +44,30 @@ if TYPE_CHECKING:  # the stubs' types; at run time TensorRT is imported where us
     import tensorrt
 
 PRECISIONS = ("fp32", "fp16")
+MIN_MAJOR_VERSION = 10
+
+
+def major_version(version: str) -> int:
+    return int(version.split(".")[0])
+
+
+def version_problem(version: str) -> str | None:
+    """Why TensorRT ``version`` cannot serve, or None where it can."""
+    if major_version(version) < MIN_MAJOR_VERSION:
+        return (f"TensorRT {version} is older than {MIN_MAJOR_VERSION}, which this backend "
+                "needs (JetPack 6.1 and later ship it)")
+    return None
 
 
 def tensorrt_available() -> tuple[bool, str]:
-    """(usable, why): TensorRT and pycuda importable and a CUDA GPU present."""
+    """(usable, why): TensorRT (10 or newer) and pycuda importable and a CUDA GPU present."""
     try:
         import tensorrt
     except ImportError:
         return False, "TensorRT is not installed (it comes with JetPack / NVIDIA's wheels)"
+    too_old = version_problem(tensorrt.__version__)
+    if too_old:
+        return False, too_old
     try:
         import pycuda.driver as cuda
 
@@ -60,12 +79,6 @@ def tensorrt_available() -> tuple[bool, str]:
     except Exception as e:  # pycuda raises its own LogicError/RuntimeError without a driver
         return False, f"CUDA is not usable: {e}"
     return True, f"TensorRT {tensorrt.__version__} with a CUDA GPU"
-
-
-def _major_version() -> int:
-    import tensorrt as trt  # imported where used: TensorRT is optional (typed: tensorrt-stubs)
-
-    return int(trt.__version__.split(".")[0])
 
 
 def fp16_onnx(onnx_bytes: bytes) -> bytes:
@@ -92,7 +105,7 @@ def build_engine(onnx_bytes: bytes, precision: str, profile: ShapeProfile,
     set, TensorRT abandons it at its next step and :class:`BuildCancelled` is raised."""
     import tensorrt as trt
 
-    major = _major_version()
+    major = major_version(trt.__version__)
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
     logger = trt.Logger(trt.Logger.WARNING)
