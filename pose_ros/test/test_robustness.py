@@ -179,14 +179,14 @@ def spin_both(ros, node, until, timeout=20) -> bool:
     return until()
 
 
-def two_frames(ros, node, rgb, calls: list) -> list[PersonArray]:
-    """Frames stamped 1 and 2 sent to the in-process ``node``, the second once ``calls``
-    shows the first was taken up; the list its poses arrive in."""
+def send_frames(ros, node, rgb, calls: list, count: int = 2) -> list[PersonArray]:
+    """Frames stamped 1 to ``count`` sent to the in-process ``node``, each once ``calls``
+    shows the one before was taken up; the list its poses arrive in."""
     pub = ros.create_publisher(Image, "image", RELIABLE)
     got: list[PersonArray] = []
     ros.create_subscription(PersonArray, "poses", got.append, 10)
     assert spin_both(ros, node, lambda: pub.get_subscription_count() > 0)
-    for sec in (1, 2):
+    for sec in range(1, count + 1):
         msg = make_image(rgb, "rgb8")
         msg.header.stamp.sec = sec
         pub.publish(msg)
@@ -208,10 +208,43 @@ def test_a_backend_exception_costs_one_frame(ros, model_dir, rgb):
         return real_infer(prepared)
     node.estimator.infer = infer_failing_once
     try:
-        got = two_frames(ros, node, rgb, calls)
+        got = send_frames(ros, node, rgb, calls)
         assert spin_both(ros, node, lambda: any(p.header.stamp.sec == 2 for p in got))
         assert node.rejected["inference_error"] == 1
         assert [p.header.stamp.sec for p in got] == [2]
+    finally:
+        node.destroy_node()
+
+
+def test_a_warning_then_an_error_both_cost_one_frame(ros, model_dir, rgb):
+    """A frame skipped with a warning, the next failed with an error: both logged, and
+    the third served. rclpy refuses a new severity at a call site that logged before
+    (ValueError), which once ended the inference thread here."""
+    from pose_ros.node.pose_node import PoseNode
+
+    node = PoseNode()
+    real_infer, real_publish = node.estimator.infer, node.poses_pub.publish
+    calls: list[int] = []
+    published: list[int] = []
+
+    def infer_failing_first(prepared):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("a backend failure: a warning")
+        return real_infer(prepared)
+
+    def publish_failing_first(msg):  # frame 1 publishes nothing: the first is frame 2's
+        published.append(1)
+        if len(published) == 1:
+            raise RuntimeError("a node fault: an error")
+        real_publish(msg)
+    node.estimator.infer, node.poses_pub.publish = infer_failing_first, publish_failing_first
+    try:
+        got = send_frames(ros, node, rgb, calls, count=3)
+        assert spin_both(ros, node, lambda: any(p.header.stamp.sec == 3 for p in got)), \
+            node.rejected
+        assert [p.header.stamp.sec for p in got] == [3]
+        assert node.rejected == {"inference_error": 1, "frame_error": 1}
     finally:
         node.destroy_node()
 
@@ -239,7 +272,7 @@ def test_a_fault_in_the_3d_outputs_costs_the_frame_its_3d_alone(ros, model_dir, 
         return real_outgoing(*args)  # no depth image: counted unpaired, no 3D
     node.people_3d.outgoing = outgoing_failing_once
     try:
-        got = two_frames(ros, node, rgb, calls)
+        got = send_frames(ros, node, rgb, calls)
         assert spin_both(ros, node, lambda: len(got) == 2)
         assert [p.header.stamp.sec for p in got] == [1, 2]
         assert all(len(p.persons) == 1 for p in got)

@@ -398,8 +398,13 @@ class PoseNode(LifecycleNode):
         now = time.monotonic()
         if now - self._logged_at.get(cause, -LOG_EVERY_S) >= LOG_EVERY_S:
             self._logged_at[cause] = now
-            log = self.get_logger().error if error else self.get_logger().warning
-            log(f"{what} ({cause}): {detail} [{so_far} so far]")
+            text = f"{what} ({cause}): {detail} [{so_far} so far]"
+            # One call site per severity: rclpy's logger refuses a severity change at a
+            # call site (ValueError), which here would end the inference thread.
+            if error:
+                self.get_logger().error(text)
+            else:
+                self.get_logger().warning(text)
 
     def _process(self, estimator: PoseEstimator, data: bytes, compressed: bool,
                  received: float) -> None:
