@@ -81,6 +81,29 @@ def test_cuda_asked_for_where_it_cannot_run_is_refused_with_why():
         choose_backend("cuda")
 
 
+@pytest.mark.skipif(EXPECTED_BACKEND == "cuda", reason="the CUDA provider runs here")
+def test_auto_goes_on_to_the_cpu_when_the_cuda_provider_fails_to_start(model_dir, monkeypatch):
+    """onnxruntime-gpu lists its CUDA provider whether or not CUDA and cuDNN load. Made
+    to look usable here, the real session asked for it falls back to the CPU, as it does
+    there: auto goes on to its CPU choice and says why; cuda by name is refused."""
+    from pose_ros.backends import onnxruntime_backend
+
+    files = model_files(model_spec("movenet_lightning"), model_dir)
+    cpu_choice, _ = choose_backend("auto", files)
+    monkeypatch.setattr(onnxruntime_backend, "cuda_available",
+                        lambda: (True, "ONNX Runtime's CUDA provider with 1 CUDA GPU(s)"))
+    assert choose_backend("auto", files)[0] == "cuda"
+    shapes = {"input": (1, 192, 192, 3)}
+    backend = create_backend("auto", files, input_shapes=shapes, threads=1)
+    try:
+        assert backend.name == cpu_choice
+        assert "could not start its CUDA provider" in backend.reason, backend.reason
+    finally:
+        backend.close()
+    with pytest.raises(BackendUnavailable, match="could not start its CUDA provider"):
+        create_backend("cuda", files, input_shapes=shapes, threads=1)
+
+
 def test_a_tensorrt_older_than_10_is_refused_with_the_jetpack_that_has_10():
     """JetPack 6.0's TensorRT 8.6 would fail in its ONNX parser: auto passes it by,
     saying why, as it passes by a missing TensorRT (checked on the version alone:

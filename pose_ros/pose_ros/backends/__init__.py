@@ -5,7 +5,8 @@ TensorRT (installed, with a CUDA GPU), ONNX Runtime's CUDA provider (``cuda``:
 onnxruntime-gpu with a CUDA GPU), then on the CPU the backend measured fastest for
 the model (LiteRT or ONNX Runtime, ``cpu_backend`` in the model registry) where it
 can run it, else ONNX Runtime; and says which and why. A backend asked for by name
-that cannot run here is refused with the reason.
+that cannot run here is refused with the reason; under ``auto`` a CUDA provider that
+fails to start (CUDA or cuDNN libraries missing) gives way to the CPU.
 """
 
 from __future__ import annotations
@@ -58,6 +59,11 @@ def choose_backend(kind: str, files: ModelFiles | None = None) -> tuple[str, str
         if usable:
             return gpu, "; ".join([*passed, why])
         passed.append(f"no {label} ({why})")
+    return _cpu_backend(files, passed)
+
+
+def _cpu_backend(files: ModelFiles | None, passed: list[str]) -> tuple[str, str]:
+    """``auto``'s CPU choice, its reason after ``passed`` (why no GPU backend runs)."""
     cpu = files.cpu_backend if files is not None else "onnxruntime"
     if cpu == "litert":
         usable, why = backend_usable("litert", files)
@@ -79,29 +85,44 @@ def create_backend(kind: str, files: ModelFiles, *, input_shapes: dict[str, tupl
     every size its configuration feeds), else for ``input_shapes`` alone, and abandons
     the build once ``cancel`` is set."""
     name, why = choose_backend(kind, files)
+    try:
+        backend = _construct(name, files, input_shapes, engine_dir, threads, precision,
+                             profile, cancel)
+    except BackendUnavailable as e:
+        # onnxruntime-gpu lists its CUDA provider whether or not CUDA and cuDNN load, so
+        # only starting a session tells; auto then goes on to the CPU, as it would have
+        if kind != "auto" or name != "cuda":
+            raise
+        log.warning("%s: auto goes on to the CPU", e)
+        name, why = _cpu_backend(files, [f"{why}, but {e}"])
+        backend = _construct(name, files, input_shapes, engine_dir, threads, precision,
+                             profile, cancel)
     log.info("backend %s (%s) for %s", name, why, files.onnx.name)
-    backend: Backend
+    backend.reason = why
+    return backend
+
+
+def _construct(name: str, files: ModelFiles, input_shapes: dict[str, tuple[int, ...]],
+               engine_dir: Path | None, threads: int, precision: str,
+               profile: ShapeProfile | None, cancel: threading.Event | None) -> Backend:
     if name == "tensorrt":
         from pose_ros.backends.tensorrt_backend import TensorRTBackend
 
-        backend = TensorRTBackend(files.onnx, engine_dir or files.onnx.parent / "engines",
-                                  profile or ShapeProfile.fixed(input_shapes),
-                                  precision=precision, cancel=cancel)
-    elif name == "litert":
+        return TensorRTBackend(files.onnx, engine_dir or files.onnx.parent / "engines",
+                               profile or ShapeProfile.fixed(input_shapes),
+                               precision=precision, cancel=cancel)
+    if name == "litert":
         from pose_ros.backends.litert_backend import LiteRTBackend
 
         assert files.tflite is not None  # backend_usable checked it
-        backend = LiteRTBackend(files.tflite, files.tflite_outputs, threads=threads)
-    elif name == "cuda":
+        return LiteRTBackend(files.tflite, files.tflite_outputs, threads=threads)
+    if name == "cuda":
         from pose_ros.backends.onnxruntime_backend import CudaBackend
 
-        backend = CudaBackend(files.onnx, threads=threads)
-    else:
-        from pose_ros.backends.onnxruntime_backend import OnnxRuntimeBackend
+        return CudaBackend(files.onnx, threads=threads)
+    from pose_ros.backends.onnxruntime_backend import OnnxRuntimeBackend
 
-        backend = OnnxRuntimeBackend(files.onnx, threads=threads)
-    backend.reason = why
-    return backend
+    return OnnxRuntimeBackend(files.onnx, threads=threads)
 
 
 __all__ = ["BACKENDS", "Backend", "BackendUnavailable", "ModelFiles", "TensorInfo",
