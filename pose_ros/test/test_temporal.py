@@ -28,8 +28,8 @@ def test_next_crop_centres_on_the_hips_and_covers_the_body():
         xy[KEYPOINT_INDEX[name]] = p
     scores = np.full(NUM_KEYPOINTS, 0.9)
     region = crop_region.next_crop_region(xy, scores, 640, 480)
-    y0, x0, y1, x1 = region * [480, 640, 480, 640]
-    assert (x0 + x1) / 2 == pytest.approx(320) and (y0 + y1) / 2 == pytest.approx(300)
+    y0, x0, y1, x1 = region * [480, 640, 480, 640]  # pixel edges: pixel u's centre is u + 0.5
+    assert (x0 + x1) / 2 == pytest.approx(320.5) and (y0 + y1) / 2 == pytest.approx(300.5)
     assert (x1 - x0) == pytest.approx(y1 - y0)          # square in pixels
     # half size: the larger of torso range x 1.9 (shoulders 100 px up) and body x 1.2 (ankle 120)
     assert (y1 - y0) / 2 == pytest.approx(max(100 * 1.9, 120 * 1.2))
@@ -115,6 +115,20 @@ def test_tracks_expire_after_max_age():
     later = [_pose(100, 100)]
     tracker.apply(later, 1.6, 640, 480)
     assert later[0].track_id != first[0].track_id
+
+
+def test_a_track_past_max_age_is_not_matched():
+    """The reference drops expired tracks before matching: a person gone for longer
+    than max_age (1 s) comes back with a new id, even where no frame fell in the gap."""
+    tracker = BoundingBoxTracker()
+    first = [_pose(100, 100)]
+    tracker.apply(first, 0.0, 640, 480)
+    tracker.apply([], 0.5, 640, 480)  # nobody, the track 0.5 s old: kept
+    assert [t.id for t in tracker.tracks] == [first[0].track_id]
+    back = [_pose(100, 100)]
+    tracker.apply(back, 1.2, 640, 480)
+    assert back[0].track_id != first[0].track_id
+    assert [t.id for t in tracker.tracks] == [back[0].track_id]
 
 
 def test_iou():

@@ -45,6 +45,9 @@ class Tracker(abc.ABC):
 
     def apply(self, poses: list[Pose], timestamp_s: float, width: int, height: int) -> list[Pose]:
         """Set ``track_id`` on each pose (in place) and update the tracks."""
+        # expired tracks go first, so that a person back after max_age_s gets a new id
+        self.tracks = [t for t in self.tracks
+                       if timestamp_s - t.last_timestamp <= self.config.max_age_s]
         scale = np.array([width, height], dtype=np.float64)
         unmatched = list(range(len(self.tracks)))
         for pose in poses:
@@ -65,13 +68,10 @@ class Tracker(abc.ABC):
                 self._next_id += 1
                 self.tracks.append(track)
             pose.track_id = track.id
-        self._update(timestamp_s)
+        # the freshest max_tracks (every track is now within max_age_s)
+        self.tracks.sort(key=lambda t: t.last_timestamp, reverse=True)
+        del self.tracks[self.config.max_tracks:]
         return poses
-
-    def _update(self, timestamp_s: float) -> None:
-        alive = [t for t in self.tracks if timestamp_s - t.last_timestamp <= self.config.max_age_s]
-        alive.sort(key=lambda t: t.last_timestamp, reverse=True)
-        self.tracks = alive[: self.config.max_tracks]
 
     def track_ids(self) -> set[int]:
         return {t.id for t in self.tracks}
