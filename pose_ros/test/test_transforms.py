@@ -6,7 +6,11 @@ import numpy as np
 import pytest
 
 from pose_ros.crop_region import full_image_region, region_to_box
-from pose_ros.estimators.movenet_multipose import MoveNetMultiPoseEstimator, MultiPoseConfig
+from pose_ros.estimators.movenet_multipose import (
+    MoveNetMultiPoseEstimator,
+    MultiPoseConfig,
+    multipose_input_size,
+)
 from pose_ros.estimators.posenet import valid_resolution
 from pose_ros.transforms import ImageToInput, normalized_to_input_pixels
 
@@ -74,3 +78,9 @@ def test_multipose_input_pads_the_short_side_to_32():
     # the image occupies the top-left 256 x 171 of the input
     assert np.allclose(t.to_input([[-0.5, -0.5]]), [[-0.5, -0.5]])
     assert np.allclose(t.to_input([[999.5, 666.5]]), [[255.5, 170.5]], atol=0.2)
+
+
+def test_multipose_rounds_halves_up_as_javascript():
+    """256 x 381 / 512 = 190.5: the reference's Math.round gives 191, round() 190."""
+    assert multipose_input_size(256, 512, 381) == ((256, 191), (256, 192))
+    assert multipose_input_size(256, 381, 512) == ((191, 256), (192, 256))

@@ -36,6 +36,8 @@ def decode_multiple_poses(output: np.ndarray, input_width: int, input_height: in
     """(1, N, 56) MultiPose detections -> poses scoring at least ``min_pose_score``."""
     det = output.reshape(-1, MULTIPOSE_INSTANCE_SIZE)
     det = det[det[:, MULTIPOSE_BOX_SCORE_IDX] >= min_pose_score]
+    # best first: the reference's tracker links detections greedily in their order and
+    # assumes it is by confidence (tracker.ts), which the model's output not always is
     det = det[np.argsort(-det[:, MULTIPOSE_BOX_SCORE_IDX], kind="stable")]
     poses = []
     for row in det:

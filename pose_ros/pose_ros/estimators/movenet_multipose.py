@@ -36,10 +36,12 @@ def multipose_input_size(max_dimension: int, width: int,
     """MultiPose's (resized, padded) (width, height): the long side resized to
     ``max_dimension``, then each side padded to a multiple of 32, as the reference does."""
     m = max_dimension
-    if width > height:  # at least one row or column, however thin the image
-        rw, rh = m, max(1, round(m * height / width))
+    # at least one row or column, however thin the image; the reference's Math.round
+    # rounds halves up (floor(v + 0.5)), Python's round() to even
+    if width > height:
+        rw, rh = m, max(1, math.floor(m * height / width + 0.5))
     else:
-        rw, rh = max(1, round(m * width / height)), m
+        rw, rh = max(1, math.floor(m * width / height + 0.5)), m
     divisor = MULTIPOSE_DIMENSION_DIVISOR
     return (rw, rh), (math.ceil(rw / divisor) * divisor, math.ceil(rh / divisor) * divisor)
 
