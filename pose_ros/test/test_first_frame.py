@@ -11,6 +11,7 @@ import pytest
 from pose_ros.api import create_estimator
 from pose_ros.bag.frames import open_frames
 from pose_ros.evaluation.coco_eval import core_estimators, evaluate, load_truth
+from pose_ros.keypoints import KEYPOINT_INDEX, NUM_KEYPOINTS
 
 SINGLE_POSE = ("movenet_lightning", "movenet_thunder")
 
@@ -80,6 +81,56 @@ def test_refinement_off_is_one_pass(model_dir, shared_data):
                            refine_first_frame=False)
     est.estimate(video(shared_data, 1)[0][1])
     assert est.counters()["first_frame_refinements"] == 0
+
+
+def lightning_output(score: float) -> dict[str, np.ndarray]:
+    """A Lightning output: every keypoint at the crop's centre, scoring ``score``."""
+    out = np.zeros((1, 1, NUM_KEYPOINTS, 3), np.float32)
+    out[..., :2], out[..., 2] = 0.5, score
+    return {"keypoints": out}
+
+
+def crop_corners(est, width: int, height: int) -> np.ndarray:
+    """The next crop's outer corners in the image: linear in its region."""
+    size = est.input_size
+    return est.input_transform(width, height).to_image(
+        np.array([[-0.5, -0.5], [size - 0.5, size - 0.5]]))
+
+
+def test_a_pose_below_min_pose_score_resets_as_the_reference(model_dir, shared_data):
+    """tfjs' MoveNet resets (crop and filters) on a pose below minPoseScore: a pose
+    that is not reported must not steer the next crop."""
+    est = create_estimator("movenet_lightning", backend="onnxruntime", model_dir=model_dir,
+                           min_pose_score=0.25)
+    (t0, rgb0), (t1, rgb1) = video(shared_data, 2)
+    h, w = rgb0.shape[:2]
+    whole = crop_corners(est, w, h)  # nothing followed yet
+    est.estimate(rgb0, timestamp=t0)
+    assert not np.allclose(crop_corners(est, w, h), whole)  # the crop follows the person
+    prepared = est.preprocess(rgb1, timestamp=t1)
+    assert est.postprocess(lightning_output(0.22), prepared, timestamp=t1) == []
+    est.follow()
+    np.testing.assert_array_equal(crop_corners(est, w, h), whole)
+
+
+def test_a_lost_torso_moves_the_crop_towards_the_whole_image_through_its_filter(
+        model_dir, shared_data):
+    """tfjs' determineNextCropRegion falls back to the whole image and still passes it
+    through filterCropRegion: 0.9 of the whole image, 0.1 of the crop before."""
+    est = create_estimator("movenet_lightning", backend="onnxruntime", model_dir=model_dir)
+    (t0, rgb0), (t1, rgb1) = video(shared_data, 2)
+    h, w = rgb0.shape[:2]
+    whole = crop_corners(est, w, h)
+    est.estimate(rgb0, timestamp=t0)
+    followed = crop_corners(est, w, h)
+    prepared = est.preprocess(rgb1, timestamp=t1)
+    no_hips = lightning_output(0.8)
+    no_hips["keypoints"][0, 0, [KEYPOINT_INDEX["left_hip"], KEYPOINT_INDEX["right_hip"]], 2] = 0.1
+    (pose,) = est.postprocess(no_hips, prepared, timestamp=t1)
+    assert pose.score == pytest.approx(0.8)  # reported: only its torso is missing
+    est.follow()
+    np.testing.assert_allclose(crop_corners(est, w, h), 0.9 * whole + 0.1 * followed,
+                               atol=1e-6)
 
 
 def poses_after_a_break(model, model_dir, frames, break_stamp):

@@ -28,8 +28,8 @@ def test_next_crop_centres_on_the_hips_and_covers_the_body():
         xy[KEYPOINT_INDEX[name]] = p
     scores = np.full(NUM_KEYPOINTS, 0.9)
     region = crop_region.next_crop_region(xy, scores, 640, 480)
-    y0, x0, y1, x1 = region * [480, 640, 480, 640]  # pixel edges: pixel u's centre is u + 0.5
-    assert (x0 + x1) / 2 == pytest.approx(320.5) and (y0 + y1) / 2 == pytest.approx(300.5)
+    y0, x0, y1, x1 = region * [480, 640, 480, 640]
+    assert (x0 + x1) / 2 == pytest.approx(320) and (y0 + y1) / 2 == pytest.approx(300)
     assert (x1 - x0) == pytest.approx(y1 - y0)          # square in pixels
     # half size: the larger of torso range x 1.9 (shoulders 100 px up) and body x 1.2 (ankle 120)
     assert (y1 - y0) / 2 == pytest.approx(max(100 * 1.9, 120 * 1.2))

@@ -32,7 +32,8 @@ class MoveNetConfig:
     refine_first_frame: bool = True
     filter: OneEuroConfig = OneEuroConfig()
     max_gap_s: float = DEFAULT_MAX_GAP_S
-    #: Poses scoring below this are not reported (0 reports every pose).
+    #: Poses scoring below this are not reported, and reset the crop and smoothing as
+    #: the reference's do (0 reports every pose).
     min_pose_score: float = 0.0
 
     def inert(self) -> dict[str, str]:
@@ -111,11 +112,14 @@ class MoveNetSinglePoseEstimator(PoseEstimator):
             return [pose]
         if prepared.image is not None:
             pose = self._refine(pose, prepared.image)
+        if pose.score < self.config.min_pose_score:
+            self.reset()  # as the reference: a pose not reported steers nothing either
+            return []
         if timestamp is not None:
             if self.config.smoothing:
                 pose.xy = self._smoother.apply_pixels(pose.xy, timestamp, width, height)
             self._to_follow = pose
-        return [pose] if pose.score >= self.config.min_pose_score else []
+        return [pose]
 
     def follow(self) -> None:
         """The next frame's crop, from the last pose (tfjs ``determineNextCropRegion``)."""
@@ -123,11 +127,10 @@ class MoveNetSinglePoseEstimator(PoseEstimator):
         if pose is None or self._image_size is None:
             return
         region = crop_region.next_crop_region(pose.xy, pose.scores, *self._image_size)
-        if region is None:
-            self._region = None
-            self._crop_filter.reset()
-        else:
-            self._region = self._crop_filter.apply(region)
+        if region is None:  # no torso: towards the whole image, through the filter as
+            # the reference does (its fallback region passes through filterCropRegion)
+            region = crop_region.full_image_region(*self._image_size)
+        self._region = self._crop_filter.apply(region)
 
     def _decode(self, outputs: dict[str, np.ndarray], transform: ImageToInput) -> Pose:
         (output,) = outputs.values()
