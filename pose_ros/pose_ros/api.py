@@ -91,7 +91,10 @@ def estimate_single_pose(image: np.ndarray, image_scale_factor: float = 0.5,
                          flip_horizontal: bool = False, output_stride: int = 16,
                          estimator: PoseNetEstimator | None = None, *, backend: str = "auto",
                          model_dir: Path | str | None = None) -> Pose:
-    """PoseNet single-pose estimation with posenet 1.x's parameters."""
+    """PoseNet single-pose estimation with posenet 1.x's parameters. One difference:
+    with ``flip_horizontal`` the model sees the image mirrored, but the keypoints are in
+    ``image``'s own pixels, as the node publishes them (posenet 1.x returns them in the
+    mirrored image: there x is ``width - 1 - x``)."""
     return _posenet(estimator, backend, model_dir).estimate_single_pose(
         image, image_scale_factor, flip_horizontal, output_stride)
 
@@ -102,7 +105,8 @@ def estimate_multiple_poses(image: np.ndarray, image_scale_factor: float = 0.5,
                             nms_radius: float = 20.0,
                             estimator: PoseNetEstimator | None = None, *, backend: str = "auto",
                             model_dir: Path | str | None = None) -> list[Pose]:
-    """PoseNet multi-pose estimation with posenet 1.x's parameters."""
+    """PoseNet multi-pose estimation with posenet 1.x's parameters (and its one
+    difference, ``flip_horizontal``'s keypoints: :func:`estimate_single_pose`)."""
     return _posenet(estimator, backend, model_dir).estimate_multiple_poses(
         image, image_scale_factor, flip_horizontal, output_stride, max_pose_detections,
         score_threshold, nms_radius)
