@@ -127,7 +127,11 @@ def build_engine(onnx_bytes: bytes, precision: str, profile: ShapeProfile,
         opt_profile.set_shape(name, *(trt.Dims(list(shape)) for shape in shapes))
     config.add_optimization_profile(opt_profile)
     cache = config.create_timing_cache(timing_cache.read_bytes() if timing_cache.exists() else b"")
-    config.set_timing_cache(cache, ignore_mismatch=False)
+    if not config.set_timing_cache(cache, ignore_mismatch=False):
+        # made by another TensorRT or GPU (a JetPack upgrade): start a new one, or this
+        # config has no cache to save after the build
+        say(f"{timing_cache.name} is from another TensorRT or GPU: timing afresh")
+        config.set_timing_cache(config.create_timing_cache(b""), ignore_mismatch=False)
     progress = BuildProgress(cancel)
     config.progress_monitor = _progress_monitor(progress)
     serialized = builder.build_serialized_network(network, config)
