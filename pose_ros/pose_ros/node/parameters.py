@@ -65,8 +65,8 @@ PARAMS = (
     Param("output_stride", 16, "PoseNet output stride", (8, 16, 32), runtime=True),
     Param("image_scale_factor", 0.875, "PoseNet input scale (docs/evaluation.md: AP and cost "
           "per scale)", low=0.2, high=1.0, runtime=True),
-    Param("flip_horizontal", False, "mirror the image before inference (mirrored cameras)",
-          runtime=True),
+    Param("flip_horizontal", False, "mirror the image before inference (mirrored cameras); "
+          "poses stay in the image's pixels", runtime=True),
     Param("max_pose_detections", 5, "most people per frame (PoseNet multi-pose)", low=1,
           high=20, step=1, runtime=True),
     Param("min_pose_score", 0.25, "poses scoring below this are not published",
