@@ -19,6 +19,18 @@ def make_image(pixels: np.ndarray, encoding: str, pad: int = 0, bigendian: bool 
                  step=len(raw) // h, data=raw)
 
 
+def colour_in_every_encoding(rgb: np.ndarray) -> dict[str, Image]:
+    """The same colour image in the four colour encodings, each with its channel order."""
+    alpha = np.full_like(rgb[..., :1], 255)
+    bgr = np.ascontiguousarray(rgb[..., ::-1])
+    return {
+        "rgb8": make_image(rgb, "rgb8"),
+        "bgr8": make_image(bgr, "bgr8", pad=5),
+        "rgba8": make_image(np.concatenate([rgb, alpha], axis=2), "rgba8"),
+        "bgra8": make_image(np.concatenate([bgr, alpha], axis=2), "bgra8"),
+    }
+
+
 def gray_in_every_encoding(gray: np.ndarray) -> dict[str, Image]:
     """The same grey image in all eight encodings: each decodes to identical RGB pixels.
 

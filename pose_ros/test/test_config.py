@@ -32,9 +32,18 @@ def test_yaml_names_every_declared_parameter_with_its_default_and_type():
         assert values[p.name] == p.default and type(values[p.name]) is type(p.default), p.name
 
 
-def test_the_real_node_loads_the_yaml(model_dir):
+def test_the_real_node_loads_the_yaml(model_dir, tmp_path):
+    """The shipped file, then a second one changing a few values (the shipped file holds
+    the defaults, which a node ignoring it would report too)."""
+    changed = {"backend": "onnxruntime", "threads": 1, "min_pose_score": 0.5,
+               "publish_markers": False, "marker_depth": 3.5}
+    values = _yaml_params()
+    assert all(values[name] != value for name, value in changed.items())
+    values.update(changed)
+    override = tmp_path / "override.yaml"
+    override.write_text(yaml.safe_dump({"/**/pose_estimator": {"ros__parameters": changed}}))
     proc = spawn(["pose_node", "--ros-args", "--params-file", str(CONFIG),
-                  "-p", f"model_dir:={model_dir}"])
+                  "--params-file", str(override), "-p", f"model_dir:={model_dir}"])
     rclpy.init()
     node = rclpy.create_node("config_test")
     try:
@@ -43,7 +52,7 @@ def test_the_real_node_loads_the_yaml(model_dir):
         names = [p.name for p in PARAMS if p.name != "model_dir"]
         answer = call(node, client, GetParameters.Request(names=names))
         got = dict(zip(names, map(parameter_value_to_python, answer.values)))
-        expected = {k: v for k, v in _yaml_params().items() if k != "model_dir"}
+        expected = {k: v for k, v in values.items() if k != "model_dir"}
         assert got == pytest.approx(expected)
     finally:
         node.destroy_node()

@@ -129,7 +129,8 @@ def test_the_wait_is_bounded_and_skipped_when_it_cannot_pair(depth_input):
     start = time.monotonic()
     with pytest.raises(Unpaired, match=r"0\.033 s from"):
         depth_input.pair(BASE_NS + 66 * MS, 0.02, wait_s=0.3)  # due, but never comes
-    assert time.monotonic() - start >= 0.3
+    waited = time.monotonic() - start
+    assert 0.3 <= waited < 1.8, waited  # bounded by wait_s (a loaded machine adds some)
     start = time.monotonic()
     with pytest.raises(Unpaired):
         depth_input.pair(BASE_NS + 500 * MS, 0.02, wait_s=10.0)  # stalled: no wait

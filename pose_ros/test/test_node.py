@@ -15,7 +15,8 @@ from sensor_msgs.msg import CompressedImage, Image
 from visualization_msgs.msg import Marker, MarkerArray
 
 import coco
-from image_messages import gray_in_every_encoding
+from image_messages import colour_in_every_encoding, gray_in_every_encoding
+from pose_ros.api import create_estimator
 from pose_ros_msgs.msg import PersonArray
 from ros_helpers import (
     call,
@@ -125,11 +126,12 @@ def wire(ros, proc, image_type, image_topic: str, node: str):
 
 
 def test_compressed_images_give_the_same_person(ros, model_dir, annotated):
+    """A JPEG frame gives the pose the inference core finds on the JPEG's own pixels."""
     proc = start_node(ros, model_dir, "pose_compressed", "-p", "use_compressed:=true",
                       "-r", "image/compressed:=/test/jpeg")
+    _, data = cv2.imencode(".jpg", cv2.cvtColor(annotated.rgb(), cv2.COLOR_RGB2BGR))
     try:
         pub, got = wire(ros, proc, CompressedImage, "/test/jpeg", "pose_compressed")
-        _, data = cv2.imencode(".jpg", cv2.cvtColor(annotated.rgb(), cv2.COLOR_RGB2BGR))
         msg = CompressedImage(format="jpeg", data=data.tobytes())
         msg.header.stamp.sec = 42
         pub.publish(msg)
@@ -137,6 +139,12 @@ def test_compressed_images_give_the_same_person(ros, model_dir, annotated):
         assert got[0].header.stamp.sec == 42 and len(got[0].persons) == 1
     finally:
         stop(proc)
+    jpeg_rgb = cv2.cvtColor(cv2.imdecode(data, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    estimator = create_estimator("movenet_lightning", model_dir=model_dir)  # the node's
+    (expected,) = estimator.estimate(jpeg_rgb, timestamp=42.0)
+    estimator.close()
+    xy = np.array([(k.x, k.y) for k in got[0].persons[0].keypoints])
+    np.testing.assert_allclose(xy, expected.xy, atol=0.5)
 
 
 def test_multipose_runs_on_litert(ros, model_dir, annotated):
@@ -257,27 +265,36 @@ def test_a_burst_is_dropped_not_queued(feed, annotated):
 
 
 def test_every_encoding_gives_the_same_poses(ros, model_dir, annotated):
+    """The colour photo in the colour encodings (a channel-order slip would show), and
+    its grey version in all eight (mono and YUV carry grey alone): each group's poses
+    equal its rgb8 frame's."""
     # PoseNet is stateless from frame to frame, so identical pixels must give identical poses
     proc = start_node(ros, model_dir, "pose_encodings", "-p", "model:=posenet_mobilenet",
                       "-p", "min_pose_score:=0.1", "-p", "root_score_threshold:=0.1",
                       "-r", "image:=/test/encodings")
+    rgb = annotated.rgb()
+    groups = {"colour": colour_in_every_encoding(rgb),
+              "grey": gray_in_every_encoding(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))}
+    frames = [(group, encoding, msg) for group, images in groups.items()
+              for encoding, msg in images.items()]
     try:
         pub, got = wire(ros, proc, Image, "/test/encodings", "pose_encodings")
-        gray = cv2.cvtColor(annotated.rgb(), cv2.COLOR_RGB2GRAY)
-        images = gray_in_every_encoding(gray)
-        for sec, msg in enumerate(images.values(), start=1):
+        for sec, (_, _, msg) in enumerate(frames, start=1):
             msg.header.stamp.sec = sec
             pub.publish(msg)
             assert spin_until(ros, lambda sec=sec: len(got) == sec, 20), stop(proc)
     finally:
         out = stop(proc)
-    by_encoding = dict(zip(images, got))
-    reference = by_encoding["rgb8"]
-    assert len(reference.persons) >= 1 and "Traceback" not in out
-    for encoding, msg in by_encoding.items():
+    assert "Traceback" not in out
+    answers = {(group, encoding): msg for (group, encoding, _), msg in zip(frames, got)}
+    for (group, encoding), msg in answers.items():
+        reference = answers[group, "rgb8"]
+        assert len(reference.persons) >= 1
         assert ((msg.image_width, msg.image_height)
                 == (reference.image_width, reference.image_height))
-        assert msg.persons == reference.persons, f"{encoding} gave other poses than rgb8"
+        assert msg.persons == reference.persons, f"{group} {encoding} gave other poses than rgb8"
+    # the grey image is another input: had colour been lost, these two would be equal
+    assert answers["colour", "rgb8"].persons != answers["grey", "rgb8"].persons
 
 
 def test_missing_model_is_one_clear_error(tmp_path):
