@@ -131,9 +131,10 @@ def test_without_a_tflite_file_auto_says_why_it_runs_onnxruntime(model_dir):
     forced = type(files)(files.onnx, None, {}, cpu_backend="litert")
     backend, why = choose_backend("auto", forced)
     if backend not in ("tensorrt", "cuda"):
-        assert backend == "onnxruntime" and "no file for posenet_mobilenet.stride8" in why
-    with pytest.raises(BackendUnavailable, match=r"backend litert: LiteRT has no file for "
-                                           r"posenet_mobilenet\.stride8"):
+        assert backend == "onnxruntime" and "no posenet_mobilenet.stride8.tflite in" in why
+    with pytest.raises(BackendUnavailable, match=r"backend litert: LiteRT has no "
+                                           r"posenet_mobilenet\.stride8\.tflite in .*"
+                                           r"'pose-ros-models --model-dir .* convert'"):
         create_backend("litert", files, input_shapes={"image": (1, 257, 257, 3)})
 
 
@@ -150,7 +151,8 @@ def test_a_missing_tflite_file_falls_back_and_a_damaged_one_is_refused(model_dir
     assert files.tflite is None
     backend, why = choose_backend("auto", files)
     if backend not in ("tensorrt", "cuda"):
-        assert backend == "onnxruntime" and "'pose-ros-models convert' makes them" in why
+        assert backend == "onnxruntime"
+        assert f"'pose-ros-models --model-dir {tmp_path} convert' makes them" in why
     data = (model_dir / spec.tflite_filename()).read_bytes()
     (tmp_path / spec.tflite_filename()).write_bytes(data[: len(data) // 2])
     with pytest.raises(ModelNotFoundError, match=r"movenet_lightning\.tflite does not match"):

@@ -212,6 +212,26 @@ def test_a_parameter_the_model_does_not_use_is_refused_with_the_reason(ros, pose
                                  "(used by posenet_mobilenet)"), result.reason
 
 
+def test_an_output_stride_its_backend_cannot_serve_is_refused_with_the_reason(ros, model_dir):
+    """LiteRT has PoseNet's stride-16 graph alone: stride 8 on backend litert is refused
+    when set, not accepted and then failed on every frame."""
+    pytest.importorskip("ai_edge_litert", reason="LiteRT is not installed here "
+                        "(pip install ai-edge-litert)")
+    proc = start_node(ros, model_dir, "pose_stride", "-p", "model:=posenet_mobilenet",
+                      "-p", "backend:=litert")
+    try:
+        client = ros.create_client(SetParameters, "/pose_stride/set_parameters")
+        (result,) = set_params(ros, client, output_stride=8)
+        assert not result.successful
+        assert result.reason.startswith("output_stride 8: backend litert: LiteRT has no "
+                                        "posenet_mobilenet.stride8.tflite in "), result.reason
+        (result,) = set_params(ros, client, output_stride=16)
+        assert result.successful, result.reason
+    finally:
+        out = stop(proc)
+    assert proc.returncode == 0 and "Traceback" not in out, out
+
+
 def test_a_parameter_the_model_does_not_use_is_warned_about_at_start(ros, model_dir):
     proc = start_node(ros, model_dir, "pose_inert", "-p", "model:=movenet_lightning",
                       "-p", "flip_horizontal:=true", "-p", "smoothing:=false")

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rcl_interfaces.msg import Parameter
 from rcl_interfaces.srv import GetParameters, SetParameters
+from rclpy.lifecycle import TransitionCallbackReturn
 from rclpy.parameter import parameter_value_to_python
 from sensor_msgs.msg import CompressedImage, Image
 
@@ -279,6 +280,24 @@ def test_a_fault_in_the_3d_outputs_costs_the_frame_its_3d_alone(ros, model_dir, 
         # counted after the 3D outputs, on the inference thread: it may trail the poses
         assert spin_both(ros, node, lambda: node.processed == 2), node.processed
         assert node.rejected == {"depth_error": 1}
+    finally:
+        node.destroy_node()
+
+
+def test_a_model_dir_given_with_a_tilde_is_found(ros, model_dir, monkeypatch):
+    """A params or launch file's '~/...' reaches the node unexpanded (no shell)."""
+    from rclpy.parameter import Parameter as NodeParameter
+
+    from pose_ros.node.pose_node import PoseNode
+
+    monkeypatch.setenv("HOME", str(model_dir.parent))
+    node = PoseNode()
+    try:
+        for step in (node.trigger_deactivate, node.trigger_cleanup):
+            step()
+        node.set_parameters([NodeParameter("model_dir", value=f"~/{model_dir.name}")])
+        assert node.trigger_configure() == TransitionCallbackReturn.SUCCESS
+        assert node.estimator is not None and node.estimator.model_dir == model_dir
     finally:
         node.destroy_node()
 

@@ -37,9 +37,10 @@ def backend_usable(name: str, files: ModelFiles | None = None) -> tuple[bool, st
 
         usable, why = litert_available()
         if usable and files is not None and files.tflite is None:
-            return False, (f"LiteRT has no file for {files.onnx.stem} here (it runs every MoveNet "
-                           "model, and PoseNet at stride 16; 'pose-ros-models "
-                           "convert' makes them)")
+            model_dir = files.onnx.parent
+            return False, (f"LiteRT has no {files.onnx.stem}.tflite in {model_dir} (it runs "
+                           "every MoveNet model, and PoseNet at stride 16; 'pose-ros-models "
+                           f"--model-dir {model_dir} convert' makes them)")
         return usable, why
     return True, "ONNX Runtime on the CPU"
 

@@ -46,6 +46,7 @@ from std_srvs.srv import SetBool
 from visualization_msgs.msg import MarkerArray
 
 from pose_ros.api import create_estimator
+from pose_ros.backends import backend_usable
 from pose_ros.command_line import parse_sizes
 from pose_ros.drawing import draw
 from pose_ros.estimators.base import (
@@ -55,6 +56,7 @@ from pose_ros.estimators.base import (
     PoseEstimator,
 )
 from pose_ros.frame_buffers import release_free_memory
+from pose_ros.models.locate import ModelNotFoundError, model_files
 from pose_ros.models.registry import default_model_dir, model_spec
 from pose_ros.node import messages
 from pose_ros.node.cdr_image import (
@@ -224,13 +226,18 @@ class PoseNode(LifecycleNode):
         self.get_logger().info(f"{self.spec.name} loaded: backend {estimator.backend_name} "
                                f"({estimator.backend_reason})")
 
+    def _model_dir(self) -> Path:
+        # a launch or params file may give '~/...', which no shell expanded
+        return (Path(self.values["model_dir"]).expanduser() if self.values["model_dir"]
+                else default_model_dir())
+
     def _load(self) -> PoseEstimator:
         """On the inference thread: the estimator, its model checked and backend warm."""
-        model_dir = (Path(self.values["model_dir"]) if self.values["model_dir"]
-                     else default_model_dir())
+        engine_dir = self.values["engine_dir"]
         estimator = create_estimator(
-            self.spec.name, backend=self.values["backend"], model_dir=model_dir,
-            threads=self.values["threads"], engine_dir=self.values["engine_dir"] or None,
+            self.spec.name, backend=self.values["backend"], model_dir=self._model_dir(),
+            threads=self.values["threads"],
+            engine_dir=Path(engine_dir).expanduser() if engine_dir else None,
             **estimator_options(self.spec.family, self.values))
         # the node's stop (cleanup, shutdown, Ctrl-C) stops an engine build under way;
         # the estimator sets it too as it closes, when the thread ends all the same
@@ -343,14 +350,29 @@ class PoseNode(LifecycleNode):
         changes = {p.name: p.value for p in params}
         with self._lock:
             inert = ignored(self.spec.name, {**self.values, **self._pending, **changes})
-            useless = sorted(changes.keys() & inert.keys())
-            if not useless:
-                self._pending.update(changes)
+        useless = sorted(changes.keys() & inert.keys())
         if useless:  # never accepted silently: say why it would not change a thing
             name = useless[0]
             return SetParametersResult(successful=False,
                                        reason=f"{name} does nothing here: {inert[name]}")
+        if "output_stride" in changes:  # PoseNet's strides are files of their own
+            problem = self._stride_problem(changes["output_stride"])
+            if problem:
+                return SetParametersResult(successful=False, reason=problem)
+        with self._lock:
+            self._pending.update(changes)
         return SetParametersResult(successful=True)
+
+    def _stride_problem(self, output_stride: int) -> str | None:
+        """Why this node's backend could not serve PoseNet at ``output_stride`` (its
+        model file missing, or LiteRT asked for and none made for it); None if it can."""
+        try:
+            files = model_files(self.spec, self._model_dir(), output_stride)
+        except ModelNotFoundError as e:
+            return str(e)
+        kind = self.values["backend"]
+        usable, why = backend_usable(kind, files) if kind != "auto" else (True, "")
+        return None if usable else f"output_stride {output_stride}: backend {kind}: {why}"
 
     def _apply_pending(self, estimator: PoseEstimator) -> None:
         with self._lock:
