@@ -348,9 +348,16 @@ def test_enable_service_unsubscribes_and_resumes(ros, pose_node, feed, annotated
     def enable(value):
         assert call(ros, client, SetBool.Request(data=value)).success
 
+    feed.send(rgb8(annotated.rgb()), 1_700_000_019_000_000_000)  # the node knows the camera
+    _, transport_before = dropped(ros)
     enable(False)
     assert spin_until(ros, lambda: feed.image_pub.get_subscription_count() == 0, 10), \
         "disabled, the node must not be subscribed to the camera"
+    for _ in range(5):  # unheard while disabled: not frames lost in transport
+        feed.image_pub.publish(rgb8(annotated.rgb()))
     enable(True)
     assert spin_until(ros, lambda: feed.image_pub.get_subscription_count() > 0, 10)
     assert len(feed.send(rgb8(annotated.rgb()), 1_700_000_020_000_000_000).persons) == 1
+    if transport_before is not None:  # countable (dropped's docstring says where)
+        time.sleep(1.1)  # the next diagnostics period
+        assert dropped(ros)[1] == transport_before

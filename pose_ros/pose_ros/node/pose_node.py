@@ -268,6 +268,7 @@ class PoseNode(LifecycleNode):
             if sub is not None:
                 self.destroy_subscription(sub)
         self._image_sub = self._info_sub = None
+        self.transport.forget_publishers()
         if self.people_3d is not None:
             self.people_3d.unsubscribe()
         self.slot.take(timeout=0.0)  # a frame taken before the unsubscribe is not served

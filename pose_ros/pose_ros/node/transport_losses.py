@@ -56,6 +56,11 @@ class TransportLosses:
         if len(self._last) > MAX_PUBLISHERS:
             self._last.popitem(last=False)
 
+    def forget_publishers(self) -> None:
+        """Unsubscribed on purpose (deactivated, disabled): frames sent meanwhile were
+        not lost in transport, so the next from each publisher starts its count anew."""
+        self._last.clear()
+
     def report(self) -> str:
         """The count for /diagnostics, or why there is none."""
         return str(self.lost) if self.unavailable is None else f"unavailable ({self.unavailable})"
