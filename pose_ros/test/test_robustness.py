@@ -217,6 +217,45 @@ def test_a_backend_exception_costs_one_frame(ros, model_dir, rgb):
         node.destroy_node()
 
 
+def test_diagnostics_tell_a_quiet_camera_and_let_old_rejections_go(ros, model_dir, rgb):
+    """The rate and the warnings describe the last STATUS_WINDOW_S (5 s), the counters
+    the whole run: a camera gone quiet reads 0 Hz and a warning, and a frame rejected
+    long ago no longer holds the status at WARN."""
+    from diagnostic_msgs.msg import DiagnosticStatus
+
+    from pose_ros.node.pose_node import PoseNode
+
+    node = PoseNode()
+    real_infer, calls = node.estimator.infer, []
+
+    def infer_failing_once(prepared):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("a backend failure")
+        return real_infer(prepared)
+    node.estimator.infer = infer_failing_once
+    try:
+        got = send_frames(ros, node, rgb, calls)
+        assert spin_both(ros, node, lambda: any(p.header.stamp.sec == 2 for p in got))
+        now = time.monotonic()
+
+        def status(at: float) -> tuple[DiagnosticStatus, dict[str, str]]:
+            s = node.diagnostic_status(at)
+            return s, {kv.key: kv.value for kv in s.values}
+        fresh, values = status(now)
+        assert (fresh.level, fresh.message) == (DiagnosticStatus.WARN,
+                                                "frames rejected in the last 5 s")
+        assert float(values["rate_hz"]) > 0
+        later, values = status(now + 6.0)
+        assert (later.level, later.message) == (DiagnosticStatus.WARN,
+                                                "no camera frames for 6 s")
+        assert values["rate_hz"] == "0.00"
+        assert values["frames_rejected_inference_error"] == "1"  # counted for good
+        assert values["frames_processed"] == "1"
+    finally:
+        node.destroy_node()
+
+
 def test_a_warning_then_an_error_both_cost_one_frame(ros, model_dir, rgb):
     """A frame skipped with a warning, the next failed with an error: both logged, and
     the third served. rclpy refuses a new severity at a call site that logged before

@@ -21,6 +21,7 @@ changes, a reset) and reads snapshots of its counters.
 from __future__ import annotations
 
 import gc
+import math
 import threading
 import time
 from collections import Counter, deque
@@ -82,6 +83,7 @@ from pose_ros_msgs.msg import PersonArray, Skeleton
 NODE_NAME = "pose_estimator"
 LOG_EVERY_S = 5.0
 WORKER_STOP_S = 10.0  # a frame takes well under a second; longer is a hang
+STATUS_WINDOW_S = 5.0  # /diagnostics: the rate, recent rejections and a silent camera
 # depth: the 3D outputs, after the others (their pairing may wait for the depth image)
 STAGES = ("convert", "preprocess", "inference", "decode", "build", "publish", "depth")
 
@@ -130,7 +132,9 @@ class PoseNode(LifecycleNode):
         self.processed = 0
         self.stage_s: dict[str, deque] = {s: deque(maxlen=200) for s in STAGES}
         self.latency_s: deque = deque(maxlen=200)
-        self.done_at: deque = deque(maxlen=200)
+        self.done_at: deque = deque(maxlen=1024)  # STATUS_WINDOW_S at up to 200 Hz
+        self._rejected_at = -math.inf  # when a frame was last rejected
+        self._active_since = self._heard_at = -math.inf  # activated; camera last heard
         self._image_sub: Subscription | None = None
         self._info_sub: Subscription | None = None
         self.create_service(SetBool, "~/enable", self._on_enable)
@@ -256,6 +260,7 @@ class PoseNode(LifecycleNode):
         if super().on_activate(state) != TransitionCallbackReturn.SUCCESS:
             raise RuntimeError("the managed publishers did not activate")
         self._subscribe()
+        self._active_since = self._heard_at = time.monotonic()  # silent from now: reported
         topic = "image/compressed" if self.values["use_compressed"] else "image"
         self.get_logger().info(f"{self.spec.name} ready; listening on {topic}")
 
@@ -315,7 +320,8 @@ class PoseNode(LifecycleNode):
             self.people_3d.subscribe(qos)
 
     def _on_image(self, data: bytes, compressed: bool) -> None:
-        self.slot.put((data, compressed, time.monotonic()))
+        self._heard_at = now = time.monotonic()
+        self.slot.put((data, compressed, now))
 
     def _on_camera_info(self, msg: CameraInfo) -> None:
         fx, fy, cx, cy = msg.k[0], msg.k[4], msg.k[2], msg.k[5]
@@ -415,10 +421,11 @@ class PoseNode(LifecycleNode):
                 error: bool = False) -> None:
         """Count a frame (or poses) not served; log it at most every LOG_EVERY_S per
         cause. ``error``: a fault of the node rather than of its input."""
+        now = time.monotonic()
         with self._lock:
             self.rejected[cause] += count
             so_far = self.rejected[cause]
-        now = time.monotonic()
+            self._rejected_at = now
         if now - self._logged_at.get(cause, -LOG_EVERY_S) >= LOG_EVERY_S:
             self._logged_at[cause] = now
             text = f"{what} ({cause}): {detail} [{so_far} so far]"
@@ -504,10 +511,18 @@ class PoseNode(LifecycleNode):
 
     # -- diagnostics -------------------------------------------------------
     def _publish_diagnostics(self) -> None:
+        diag = DiagnosticArray(status=[self.diagnostic_status(time.monotonic())])
+        diag.header.stamp = self.get_clock().now().to_msg()
+        self.diag_pub.publish(diag)
+
+    def diagnostic_status(self, now: float) -> DiagnosticStatus:
+        """The node's status at monotonic time ``now``: counters since start, medians of
+        the last frames, and the rate and warnings of the last STATUS_WINDOW_S."""
         with self._lock:  # a snapshot: the inference thread adds to these meanwhile
             processed, rejected = self.processed, dict(self.rejected)
             latency, done_at = list(self.latency_s), list(self.done_at)
             stages = {stage: list(samples) for stage, samples in self.stage_s.items()}
+            rejected_at = self._rejected_at
         estimator = self.estimator
         values = {"model": self.values["model"], "lifecycle_state": self.state,
                   "backend": estimator.backend_name if estimator else "not loaded",
@@ -515,8 +530,11 @@ class PoseNode(LifecycleNode):
                   "frames_dropped_superseded": str(self.slot.dropped),
                   "frames_dropped_transport": self.transport.report(),
                   **{k: str(n) for k, n in (estimator.counters() if estimator else {}).items()}}
-        if len(done_at) > 1:
-            values["rate_hz"] = f"{(len(done_at) - 1) / (done_at[-1] - done_at[0]):.2f}"
+        active = self.state == "active"
+        if active:  # over the window (or since activation): a camera gone quiet reads 0
+            since = max(now - STATUS_WINDOW_S, self._active_since)
+            served = sum(t > since for t in done_at)
+            values["rate_hz"] = f"{served / max(now - since, 1e-3):.2f}"
         if latency:
             values["latency_ms_median"] = f"{np.median(latency) * 1e3:.2f}"
         for stage, samples in stages.items():
@@ -527,14 +545,16 @@ class PoseNode(LifecycleNode):
         people_3d = self.people_3d
         if people_3d is not None:
             values.update(people_3d.diagnostics())
-        status = DiagnosticStatus(
-            level=DiagnosticStatus.WARN if rejected else DiagnosticStatus.OK,
+        problems = []
+        if now - rejected_at < STATUS_WINDOW_S:
+            problems.append(f"frames rejected in the last {STATUS_WINDOW_S:g} s")
+        if active and now - self._heard_at >= STATUS_WINDOW_S:
+            problems.append(f"no camera frames for {now - self._heard_at:.0f} s")
+        return DiagnosticStatus(
+            level=DiagnosticStatus.WARN if problems else DiagnosticStatus.OK,
             name=f"pose_ros: {self.get_fully_qualified_name()}", hardware_id=values["backend"],
-            message="frames rejected" if rejected else "ok",
+            message="; ".join(problems) or "ok",
             values=[KeyValue(key=k, value=val) for k, val in values.items()])
-        diag = DiagnosticArray(status=[status])
-        diag.header.stamp = self.get_clock().now().to_msg()
-        self.diag_pub.publish(diag)
 
     def destroy_node(self) -> None:
         if self._worker is not None:  # it closes the estimator as it ends
