@@ -256,6 +256,38 @@ def test_diagnostics_tell_a_quiet_camera_and_let_old_rejections_go(ros, model_di
         node.destroy_node()
 
 
+def test_after_a_cleanup_that_timed_out_activate_is_refused(ros, model_dir, rgb, monkeypatch):
+    """A frame slower than WORKER_STOP_S fails the cleanup; the thread then ends with
+    that frame. Activating that node would subscribe with nothing to serve: refused,
+    and a second cleanup is the way out."""
+    from pose_ros.node import pose_node
+    from pose_ros.node.pose_node import PoseNode
+
+    monkeypatch.setattr(pose_node, "WORKER_STOP_S", 0.2)
+    node = PoseNode()
+    real_infer, calls = node.estimator.infer, []
+
+    def slow_infer(prepared):
+        calls.append(1)
+        time.sleep(1.0)
+        return real_infer(prepared)
+    node.estimator.infer = slow_infer
+    try:
+        send_frames(ros, node, rgb, calls, count=1)  # returns with the frame in inference
+        assert node.trigger_deactivate() == TransitionCallbackReturn.SUCCESS
+        assert node.trigger_cleanup() == TransitionCallbackReturn.FAILURE
+        assert "did not stop in 0.2 s" in node.failure
+        worker = node._worker
+        assert worker is not None
+        worker.join(10)  # it ends after its frame: the stop was asked for
+        assert node.trigger_activate() == TransitionCallbackReturn.FAILURE
+        assert node.failure == ("activate failed: RuntimeError: the inference thread has "
+                                "ended: clean up, then configure")
+        assert node.trigger_cleanup() == TransitionCallbackReturn.SUCCESS
+    finally:
+        node.destroy_node()
+
+
 def test_a_warning_then_an_error_both_cost_one_frame(ros, model_dir, rgb):
     """A frame skipped with a warning, the next failed with an error: both logged, and
     the third served. rclpy refuses a new severity at a call site that logged before

@@ -257,6 +257,9 @@ class PoseNode(LifecycleNode):
         return estimator
 
     def _activate(self, state: LifecycleState) -> None:
+        if self._worker is None or not self._worker.is_alive():  # after a cleanup that
+            # timed out the thread ended with its frame: active, the node would serve nothing
+            raise RuntimeError("the inference thread has ended: clean up, then configure")
         if super().on_activate(state) != TransitionCallbackReturn.SUCCESS:
             raise RuntimeError("the managed publishers did not activate")
         self._subscribe()
