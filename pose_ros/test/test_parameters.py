@@ -15,6 +15,7 @@ from pose_ros.node.parameters import (
     BY_NAME,
     PARAMS,
     check,
+    conflict,
     estimator_options,
     ignored,
     markdown_text,
@@ -69,11 +70,27 @@ def test_depth_parameters_do_nothing_without_depth_and_the_plane_nothing_with_it
     defaults = {p.name: p.default for p in PARAMS}
     off = ignored("movenet_multipose", defaults)
     assert off["publish_tf"] == off["depth_pairing_tolerance"] == (
-        "only the depth input reads it (depth is false; restart with depth:=true)")
+        "only the depth input reads it (depth is false; depth:=true takes a restart, or "
+        "cleanup and configure)")
     assert "marker_depth" not in off
     on = ignored("movenet_multipose", {**defaults, "depth": True})
     assert not {"publish_tf", "depth_pairing_tolerance", "depth_body_tolerance"} & on.keys()
     assert on["marker_depth"] == "with depth the markers are placed in 3D (depth is true)"
+    # person frames need track ids: MultiPose with a tracker
+    untracked = ignored("movenet_multipose", {**defaults, "depth": True, "tracking": "off"})
+    assert untracked["publish_tf"] == "person frames are named by track id (tracking is off)"
+    single = ignored("movenet_lightning", {**defaults, "depth": True})
+    assert single["publish_tf"] == ("person frames are named by track id (movenet_lightning "
+                                    "tracks no one)")
+
+
+def test_a_depth_range_must_keep_some_depth():
+    defaults = {p.name: p.default for p in PARAMS}
+    inverted = {**defaults, "depth_min_range": 12.0}
+    assert conflict({**inverted, "depth": True}).startswith(
+        "depth_min_range (12) must be below depth_max_range (10)")
+    assert conflict(inverted) is None  # without depth the range does nothing
+    assert conflict({**defaults, "depth": True}) is None
 
 
 @pytest.mark.parametrize("value, refused", [

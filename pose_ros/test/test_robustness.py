@@ -373,6 +373,33 @@ def test_a_model_dir_given_with_a_tilde_is_found(ros, model_dir, monkeypatch):
         node.destroy_node()
 
 
+def test_an_inverted_depth_range_is_refused_with_the_reason(ros, model_dir):
+    """Each valid alone, a nearest range beyond the furthest leaves no depth pixel:
+    refused when set, and at configure."""
+    from rclpy.parameter import Parameter as NodeParameter
+
+    from pose_ros.node.pose_node import PoseNode
+
+    node = PoseNode()
+    try:
+        for step in (node.trigger_deactivate, node.trigger_cleanup):
+            step()
+        node.set_parameters([NodeParameter("depth", value=True)])
+        assert node.trigger_configure() == TransitionCallbackReturn.SUCCESS
+        (result,) = node.set_parameters([NodeParameter("depth_min_range", value=50.0)])
+        assert not result.successful
+        assert result.reason == ("depth_min_range (50) must be below depth_max_range (10), or "
+                                 "no depth pixel is used: change the other first, or both at "
+                                 "once")
+        assert node.trigger_cleanup() == TransitionCallbackReturn.SUCCESS
+        (result,) = node.set_parameters([NodeParameter("depth_min_range", value=50.0)])
+        assert result.successful  # unconfigured: configure reads them all together
+        assert node.trigger_configure() == TransitionCallbackReturn.FAILURE
+        assert node.failure.startswith("configure failed: parameters: depth_min_range (50)")
+    finally:
+        node.destroy_node()
+
+
 @pytest.fixture(scope="module")
 def fuzzed_node(ros, model_dir):
     proc = start_node(ros, model_dir, "robust_params", "-r", "image:=/robust/params_image")

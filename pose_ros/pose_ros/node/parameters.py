@@ -191,18 +191,32 @@ def estimator_options(family: str, values: Mapping[str, Any]) -> dict[str, Any]:
     return {name: values[name] for name in options_of(family) if name in values}
 
 
+def conflict(values: Mapping[str, Any]) -> str | None:
+    """Why values valid one by one cannot go together; None when they can."""
+    near, far = values["depth_min_range"], values["depth_max_range"]
+    if values["depth"] and near >= far:  # without depth they do nothing (ignored)
+        return (f"depth_min_range ({near:g}) must be below depth_max_range ({far:g}), or no "
+                "depth pixel is used: change the other first, or both at once")
+    return None
+
+
 def ignored(model: str, values: Mapping[str, object]) -> dict[str, str]:
     """The parameters that do nothing for ``model`` with these ``values``, and why."""
     family = model_spec(model).family
     _, config_cls = FAMILIES[family]
     why = {name: f"{model} does not use it (used by {', '.join(models_taking(name))})"
            for name in BY_NAME if _is_option(name) and name not in options_of(family)}
-    why.update(config_cls(**estimator_options(family, values)).inert())
+    config = config_cls(**estimator_options(family, values))
+    why.update(config.inert())
     if values.get("depth", BY_NAME["depth"].default):
         why["marker_depth"] = "with depth the markers are placed in 3D (depth is true)"
+        if getattr(config, "tracking", "off") == "off":  # the field of a family that tracks
+            who = "tracking is off" if hasattr(config, "tracking") else f"{model} tracks no one"
+            why["publish_tf"] = f"person frames are named by track id ({who})"
     else:
         why.update(dict.fromkeys(DEPTH_ONLY, "only the depth input reads it (depth is false; "
-                                              "restart with depth:=true)"))
+                                              "depth:=true takes a restart, or cleanup and "
+                                              "configure)"))
     return why
 
 

@@ -69,7 +69,15 @@ from pose_ros.node.cdr_image import (
 from pose_ros.node.cdr_person_array import person_array_cdr
 from pose_ros.node.frame_slot import LatestFrame
 from pose_ros.node.image_conversion import ImageError, compressed_to_rgb, image_to_rgb
-from pose_ros.node.parameters import BY_NAME, PARAMS, check, descriptor, estimator_options, ignored
+from pose_ros.node.parameters import (
+    BY_NAME,
+    PARAMS,
+    check,
+    conflict,
+    descriptor,
+    estimator_options,
+    ignored,
+)
 from pose_ros.node.people_3d import People3D
 from pose_ros.node.qos import LATCHED, camera_qos
 from pose_ros.node.rclpy_features import (
@@ -200,6 +208,9 @@ class PoseNode(LifecycleNode):
             reason = check(name, value, running=False)
             if reason:
                 raise ValueError(f"parameter {reason}")
+        reason = conflict(self.values)
+        if reason:
+            raise ValueError(f"parameters: {reason}")
         self.spec = model_spec(self.values["model"])
         for name, reason in ignored(self.spec.name, self.values).items():
             if self.values[name] != BY_NAME[name].default:  # set on purpose, to no effect
@@ -359,12 +370,16 @@ class PoseNode(LifecycleNode):
             return SetParametersResult(successful=True)
         changes = {p.name: p.value for p in params}
         with self._lock:
-            inert = ignored(self.spec.name, {**self.values, **self._pending, **changes})
+            merged = {**self.values, **self._pending, **changes}
+        inert = ignored(self.spec.name, merged)
         useless = sorted(changes.keys() & inert.keys())
         if useless:  # never accepted silently: say why it would not change a thing
             name = useless[0]
             return SetParametersResult(successful=False,
                                        reason=f"{name} does nothing here: {inert[name]}")
+        reason = conflict(merged)
+        if reason:
+            return SetParametersResult(successful=False, reason=reason)
         if "output_stride" in changes:  # PoseNet's strides are files of their own
             problem = self._stride_problem(changes["output_stride"])
             if problem:
