@@ -7,6 +7,8 @@ image it publishes to ``out/demo_annotated.png``.
 
 from __future__ import annotations
 
+import argparse
+import os
 import signal
 import subprocess
 import sys
@@ -20,6 +22,7 @@ from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import Image
 from skimage import data
 
+from pose_ros.models.registry import model_names
 from pose_ros.node.ros_session import ros_node
 from pose_ros_msgs.msg import PersonArray
 
@@ -27,15 +30,21 @@ TIMEOUT_S = 60.0
 OUTPUT = Path("out") / "demo_annotated.png"
 
 
-def main() -> int:
-    model = sys.argv[1] if len(sys.argv) > 1 else "movenet_lightning"
-    node_proc = subprocess.Popen(["pose_node", "--ros-args", "-p", f"model:={model}",
-                                  "-p", "qos_reliability:=reliable", "-r", "image:=/demo/image"])
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="pose-ros-demo", description="Run pose_node on scikit-image's astronaut photo, "
+        f"print the people it finds and write its annotated image to {OUTPUT}.")
+    parser.add_argument("model", nargs="?", default="movenet_lightning", choices=model_names())
+    model = parser.parse_args(argv).model
+    # a namespace of its own: another pose node on this ROS graph must not answer
+    namespace = f"/pose_ros_demo_{os.getpid()}"
+    node_proc = subprocess.Popen(["pose_node", "--ros-args", "-r", f"__ns:={namespace}",
+                                  "-p", f"model:={model}", "-p", "qos_reliability:=reliable"])
     poses: list[PersonArray] = []
     annotated: list[Image] = []
     with ros_node("pose_ros_demo") as node:
         try:
-            _exchange(node, poses, annotated)
+            _exchange(node, namespace, poses, annotated)
         finally:
             node_proc.send_signal(signal.SIGINT)
             node_proc.wait(10)
@@ -58,12 +67,13 @@ def main() -> int:
     return 0
 
 
-def _exchange(node: Node, poses: list[PersonArray], annotated: list[Image]) -> None:
+def _exchange(node: Node, namespace: str, poses: list[PersonArray],
+              annotated: list[Image]) -> None:
     """Send the photo until the node's poses and annotated image come back."""
     reliable = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)
-    node.create_subscription(PersonArray, "poses", poses.append, 10)
-    node.create_subscription(Image, "debug_image", annotated.append, reliable)
-    pub = node.create_publisher(Image, "/demo/image", reliable)
+    node.create_subscription(PersonArray, f"{namespace}/poses", poses.append, 10)
+    node.create_subscription(Image, f"{namespace}/debug_image", annotated.append, reliable)
+    pub = node.create_publisher(Image, f"{namespace}/image", reliable)
     rgb = data.astronaut()
     msg = Image(height=rgb.shape[0], width=rgb.shape[1], encoding="rgb8",
                 step=rgb.shape[1] * 3, data=rgb.tobytes())
