@@ -111,6 +111,20 @@ def test_clear_errors(tmp_path):
     assert "Traceback" not in not_a_bag.stderr
 
 
+def test_a_frame_rate_or_start_offset_that_cannot_be_is_refused(shared_data, tmp_path,
+                                                                  mcap_bag):
+    for fps in ("-5", "0"):  # stamps running backwards, or no rate at all
+        made = pose_ros("bag", "make", str(shared_data / VIDEO), str(tmp_path / f"fps{fps}"),
+                        "--fps", fps)
+        assert made.returncode == 1 and f"fps {fps}: must be above 0" in made.stderr, \
+            made.stderr
+        assert not (tmp_path / f"fps{fps}").exists()
+    played = pose_ros("bag", "play", str(mcap_bag), "--start-offset", "100")
+    assert played.returncode == 1, played.stderr
+    assert "start offset 100 s is past the end of squats_mcap (" in played.stderr, played.stderr
+    assert "Traceback" not in played.stderr
+
+
 def test_make_with_depth_writes_aligned_depth_that_inspect_and_the_core_read(shared_data,
                                                                              tmp_path):
     colour = tmp_path / "colour"

@@ -58,6 +58,9 @@ def depth_topic(image_topic: str) -> str:
 
 def make_bag(source: Path, output: Path, options: MakeOptions = MakeOptions()) -> int:
     """Write the frames of ``source`` to a new bag at ``output``; returns the frame count."""
+    if options.fps is not None and not options.fps > 0:  # None: the source's own rate
+        raise ValueError(f"fps {options.fps:g}: must be above 0 (leave it out for the "
+                         "video's own rate)")
     plugin = storage_plugin(options.storage)
     frames = open_frames(source, options.fps)
     depths = depth_files(options.depth, frames.count) if options.depth else []

@@ -41,6 +41,8 @@ def play_bag(node: Node, path: Path, options: PlayOptions = PlayOptions()) -> in
     """Publish the bag once (or forever with ``loop``); returns the messages published."""
     if options.rate <= 0:
         raise ValueError(f"rate {options.rate}: must be positive")
+    if options.start_offset_s < 0:
+        raise ValueError(f"start offset {options.start_offset_s:g} s: must not be negative")
     qos = QoSProfile(depth=options.depth, reliability=ReliabilityPolicy.RELIABLE)
     published = 0
     with Reader(path) as reader:
@@ -50,6 +52,10 @@ def play_bag(node: Node, path: Path, options: PlayOptions = PlayOptions()) -> in
         if not connections:
             raise ValueError(f"{path} has none of the topics to play "
                              f"({', '.join(options.topics) or 'images, camera_info'})")
+        length_s = (reader.end_time - reader.start_time) / 1e9
+        if options.start_offset_s > length_s:
+            raise ValueError(f"start offset {options.start_offset_s:g} s is past the end of "
+                             f"{path.name} ({length_s:.3g} s long)")
         publishers: dict[int, Publisher] = {
             c.id: node.create_publisher(message_class(c.msgtype), c.topic, qos)
                       for c in connections}
