@@ -3,6 +3,8 @@ call's options never reach a later call."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import onnxruntime
 import pytest
@@ -80,3 +82,30 @@ def test_single_pose_then_multi_pose_equals_multi_pose_alone(sessions, model_dir
                              output_stride=8, model_dir=model_dir, backend="onnxruntime")
     after = api.estimate_multiple_poses(astronaut, model_dir=model_dir, backend="onnxruntime")
     assert same_poses(after, alone)
+
+
+
+def _takes(model: str, option: str) -> bool:
+    try:
+        api.check_options(model, [option])
+    except ValueError:
+        return False
+    return True
+
+
+SHARED_OPTIONS_OUT_OF_RANGE = [
+    ("min_pose_score", 5, "min_pose_score must be in [0, 1], not 5"),
+    ("max_gap_s", -1.0, "max_gap_s must be positive, not -1.0"),
+    ("smoothing", "maybe", "smoothing must be true or false, not 'maybe'"),
+    ("min_pose_score", "high", "min_pose_score must be a number, not 'high'")]
+
+
+@pytest.mark.parametrize("model, option, value, refused", [
+    (model, *case) for model in ("movenet_lightning", "movenet_multipose", "posenet_mobilenet")
+    for case in SHARED_OPTIONS_OUT_OF_RANGE if _takes(model, case[0])])
+def test_every_family_refuses_a_shared_option_out_of_range(model, option, value, refused,
+                                                            model_dir):
+    """What pose-ros eval --set and the API pass straight through, checked alike for
+    every family, before any model is loaded."""
+    with pytest.raises(ValueError, match=re.escape(refused)):
+        create_estimator(model, backend="onnxruntime", model_dir=model_dir, **{option: value})

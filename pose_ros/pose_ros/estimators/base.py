@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,24 @@ def backend_factory(kind: str = "auto", threads: int = 0, precision: str = "fp16
                               engine_dir=engine_dir, threads=threads, precision=precision,
                               cancel=cancel)
     return make
+
+
+def validate_shared(config: Any) -> None:
+    """What the families' configs share: a switch is true or false, a number a number,
+    a score in [0, 1] and a stamp gap positive (each family checks its own besides)."""
+    for f in fields(config):
+        value = getattr(config, f.name)
+        if isinstance(f.default, bool) and not isinstance(value, bool):
+            raise ValueError(f"{f.name} must be true or false, not {value!r}")
+        if (isinstance(f.default, (int, float)) and not isinstance(f.default, bool)
+                and (isinstance(value, bool) or not isinstance(value, (int, float)))):
+            raise ValueError(f"{f.name} must be a number, not {value!r}")
+    score = getattr(config, "min_pose_score", 0.0)
+    if not 0.0 <= score <= 1.0:
+        raise ValueError(f"min_pose_score must be in [0, 1], not {score}")
+    gap = getattr(config, "max_gap_s", 1.0)
+    if not gap > 0:
+        raise ValueError(f"max_gap_s must be positive, not {gap}")
 
 
 def check_image(image: np.ndarray) -> None:

@@ -12,7 +12,13 @@ import numpy as np
 
 from pose_ros.backends.shape_profiles import ShapeProfile, nhwc
 from pose_ros.decoders.movenet import decode_multiple_poses
-from pose_ros.estimators.base import BackendFactory, InputBuffers, PoseEstimator, Prepared
+from pose_ros.estimators.base import (
+    BackendFactory,
+    InputBuffers,
+    PoseEstimator,
+    Prepared,
+    validate_shared,
+)
 from pose_ros.filters.keypoint_smoother import KeypointSmoother
 from pose_ros.filters.one_euro import OneEuroConfig
 from pose_ros.filters.stamp_gap import DEFAULT_MAX_GAP_S
@@ -56,14 +62,13 @@ class MultiPoseConfig:
     max_gap_s: float = DEFAULT_MAX_GAP_S
 
     def validate(self) -> None:
+        validate_shared(self)
         divisor = MULTIPOSE_DIMENSION_DIVISOR
         if self.max_dimension < divisor or self.max_dimension % divisor:
             raise ValueError(f"max_dimension must be a positive multiple of "
                              f"{divisor}, not {self.max_dimension}")
         if self.tracking not in TRACKERS:
             raise ValueError(f"tracking must be one of {TRACKERS}, not {self.tracking!r}")
-        if not 0.0 <= self.min_pose_score <= 1.0:
-            raise ValueError(f"min_pose_score must be in [0, 1], not {self.min_pose_score}")
 
     def inert(self) -> dict[str, str]:
         """The options that do nothing under this configuration, with the reason."""

@@ -12,7 +12,13 @@ import numpy as np
 from pose_ros import crop_region
 from pose_ros.backends.shape_profiles import ShapeProfile, nhwc
 from pose_ros.decoders.movenet import decode_single_pose
-from pose_ros.estimators.base import BackendFactory, InputBuffers, PoseEstimator, Prepared
+from pose_ros.estimators.base import (
+    BackendFactory,
+    InputBuffers,
+    PoseEstimator,
+    Prepared,
+    validate_shared,
+)
 from pose_ros.filters.keypoint_smoother import KeypointSmoother
 from pose_ros.filters.low_pass import LowPassFilter
 from pose_ros.filters.one_euro import OneEuroConfig
@@ -40,6 +46,9 @@ class MoveNetConfig:
         """The options that do nothing under this configuration: none."""
         return {}
 
+    def validate(self) -> None:
+        validate_shared(self)
+
 
 class MoveNetSinglePoseEstimator(PoseEstimator):
     """Runs on a square crop: on video the crop follows the person found in the
@@ -53,6 +62,7 @@ class MoveNetSinglePoseEstimator(PoseEstimator):
     def __init__(self, spec: ModelSpec, model_dir: Path, make_backend: BackendFactory,
                  config: MoveNetConfig = MoveNetConfig()) -> None:
         super().__init__(spec, model_dir, make_backend)
+        config.validate()
         self.config = config
         self.input_size = int(spec.input.shape[1])
         self._buffers = InputBuffers()
@@ -64,8 +74,10 @@ class MoveNetSinglePoseEstimator(PoseEstimator):
         self.refinements = 0  # second passes run (diagnostics)
 
     def configure(self, **changes: Any) -> None:
-        self.config = replace(self.config, **changes)
-        self._smoother = KeypointSmoother(self.config.filter)
+        config = replace(self.config, **changes)
+        config.validate()  # the old config stays on error
+        self.config = config
+        self._smoother = KeypointSmoother(config.filter)
 
     def reset(self) -> None:
         self._region = None

@@ -13,7 +13,13 @@ import numpy as np
 from pose_ros.backends.shape_profiles import ShapeProfile, nhwc
 from pose_ros.decoders.posenet_multi import decode_multiple_poses
 from pose_ros.decoders.posenet_single import decode_single_pose, sigmoid
-from pose_ros.estimators.base import BackendFactory, InputBuffers, PoseEstimator, Prepared
+from pose_ros.estimators.base import (
+    BackendFactory,
+    InputBuffers,
+    PoseEstimator,
+    Prepared,
+    validate_shared,
+)
 from pose_ros.models.registry import ModelSpec
 from pose_ros.transforms import ImageToInput
 from pose_ros.types import Pose
@@ -61,6 +67,7 @@ class PoseNetConfig:
         return {}
 
     def validate(self, strides: tuple[int, ...]) -> None:
+        validate_shared(self)
         if self.output_stride not in strides:
             raise ValueError(f"output_stride must be one of {list(strides)}, "
                              f"not {self.output_stride}")
@@ -73,9 +80,9 @@ class PoseNetConfig:
         if self.max_pose_detections < 1:
             raise ValueError(f"max_pose_detections must be at least 1, "
                              f"not {self.max_pose_detections}")
-        for name in ("root_score_threshold", "min_pose_score"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ValueError(f"{name} must be in [0, 1], not {getattr(self, name)}")
+        if not 0.0 <= self.root_score_threshold <= 1.0:
+            raise ValueError(f"root_score_threshold must be in [0, 1], "
+                             f"not {self.root_score_threshold}")
         if not self.nms_radius > 0:
             raise ValueError(f"nms_radius must be positive, not {self.nms_radius}")
 
