@@ -284,3 +284,12 @@ def test_export_refuses_a_model_that_is_not_verified(model_dir, tmp_path, capsys
     err = capsys.readouterr().err
     assert f"{MODEL} not converted and verified" in err and "convert" in err, err
     assert not archive.exists() and not archive.with_name("out.tar.gz.part").exists()
+
+
+def test_export_without_a_file_asks_for_the_file_alone():
+    """The models are optional (all by default); argparse listed them as required."""
+    run = subprocess.run(["pose-ros-models", "export"], capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 2
+    assert run.stderr.rstrip().endswith("error: the following arguments are required: FILE"), \
+        run.stderr

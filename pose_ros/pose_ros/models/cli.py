@@ -83,7 +83,9 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     def with_models(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("models", nargs="*", help=f"models (default: all of {model_names()})")
+        # a default, or argparse lists the optional models as required in its errors
+        sp.add_argument("models", nargs="*", default=[],
+                        help=f"models (default: all of {model_names()})")
 
     f = sub.add_parser("fetch", help="obtain and verify the source files")
     with_models(f)
