@@ -195,19 +195,26 @@ def send_frames(ros, node, rgb, calls: list, count: int = 2) -> list[PersonArray
     return got
 
 
+def failing_first_inference(node, error: str) -> list[int]:
+    """The in-process ``node``'s first inference made to raise ``error``; the list its
+    inferences are counted in."""
+    real_infer, calls = node.estimator.infer, []
+
+    def infer(prepared):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError(error)
+        return real_infer(prepared)
+    node.estimator.infer = infer
+    return calls
+
+
 def test_a_backend_exception_costs_one_frame(ros, model_dir, rgb):
     """The real PoseNode class in this process, its backend made to fail once."""
     from pose_ros.node.pose_node import PoseNode
 
     node = PoseNode()
-    real_infer, calls = node.estimator.infer, []
-
-    def infer_failing_once(prepared):
-        calls.append(1)
-        if len(calls) == 1:
-            raise RuntimeError("CUDA error: an illegal memory access was encountered")
-        return real_infer(prepared)
-    node.estimator.infer = infer_failing_once
+    calls = failing_first_inference(node, "CUDA error: an illegal memory access was encountered")
     try:
         got = send_frames(ros, node, rgb, calls)
         assert spin_both(ros, node, lambda: any(p.header.stamp.sec == 2 for p in got))
@@ -226,14 +233,7 @@ def test_diagnostics_tell_a_quiet_camera_and_let_old_rejections_go(ros, model_di
     from pose_ros.node.pose_node import PoseNode
 
     node = PoseNode()
-    real_infer, calls = node.estimator.infer, []
-
-    def infer_failing_once(prepared):
-        calls.append(1)
-        if len(calls) == 1:
-            raise RuntimeError("a backend failure")
-        return real_infer(prepared)
-    node.estimator.infer = infer_failing_once
+    calls = failing_first_inference(node, "a backend failure")
     try:
         got = send_frames(ros, node, rgb, calls)
         assert spin_both(ros, node, lambda: any(p.header.stamp.sec == 2 for p in got))
@@ -295,22 +295,15 @@ def test_a_warning_then_an_error_both_cost_one_frame(ros, model_dir, rgb):
     from pose_ros.node.pose_node import PoseNode
 
     node = PoseNode()
-    real_infer, real_publish = node.estimator.infer, node.poses_pub.publish
-    calls: list[int] = []
-    published: list[int] = []
-
-    def infer_failing_first(prepared):
-        calls.append(1)
-        if len(calls) == 1:
-            raise RuntimeError("a backend failure: a warning")
-        return real_infer(prepared)
+    calls = failing_first_inference(node, "a backend failure: a warning")
+    real_publish, published = node.poses_pub.publish, []
 
     def publish_failing_first(msg):  # frame 1 publishes nothing: the first is frame 2's
         published.append(1)
         if len(published) == 1:
             raise RuntimeError("a node fault: an error")
         real_publish(msg)
-    node.estimator.infer, node.poses_pub.publish = infer_failing_first, publish_failing_first
+    node.poses_pub.publish = publish_failing_first
     try:
         got = send_frames(ros, node, rgb, calls, count=3)
         assert spin_both(ros, node, lambda: any(p.header.stamp.sec == 3 for p in got)), \
