@@ -73,7 +73,8 @@ PARAMS = (
           low=0.0, high=1.0, runtime=True),
     Param("root_score_threshold", 0.25, "PoseNet multi-pose: a part scoring below this "
           "never starts a pose", low=0.0, high=1.0, runtime=True),
-    Param("min_keypoint_score", 0.3, "keypoints below this are not drawn", low=0.0, high=1.0,
+    Param("min_keypoint_score", 0.3, "keypoints below this are published but not drawn, not "
+          "in the person's bounding box and not placed in 3D", low=0.0, high=1.0,
           runtime=True),
     Param("nms_radius", 20.0, "PoseNet multi-pose NMS radius, input pixels", low=1.0,
           high=200.0, runtime=True),

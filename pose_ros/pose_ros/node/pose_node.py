@@ -301,7 +301,7 @@ class PoseNode(LifecycleNode):
             self._stop.set()
             self._worker.join(timeout=WORKER_STOP_S)
             if self._worker.is_alive():
-                raise RuntimeError(f"the inference thread did not stop in {WORKER_STOP_S} s")
+                raise RuntimeError(f"the inference thread did not stop in {WORKER_STOP_S:g} s")
             self._worker = None
         self.estimator = self.people_3d = None
         for publisher in self._outputs:
