@@ -33,11 +33,23 @@ class _InterruptOnce:
             raise KeyboardInterrupt
 
 
+_handler: _InterruptOnce | None = None
+
+
 def interrupt_once() -> None:
     """The first SIGINT or SIGTERM raises KeyboardInterrupt; later ones do nothing."""
-    handler = _InterruptOnce()
-    signal.signal(signal.SIGINT, handler)
-    signal.signal(signal.SIGTERM, handler)
+    global _handler
+    _handler = _InterruptOnce()
+    signal.signal(signal.SIGINT, _handler)
+    signal.signal(signal.SIGTERM, _handler)
+
+
+def stop_requested() -> bool:
+    """Whether a stop signal has arrived since :func:`interrupt_once`. Its
+    KeyboardInterrupt can be lost on the way: raised inside a message's Python
+    constructor while rclpy converts a message it takes, it comes out of the executor
+    as rclpy's RuntimeError ("Unable to convert call argument '0' to Python object")."""
+    return _handler is not None and _handler.stopping
 
 
 def ignore_stop_signals() -> None:

@@ -16,19 +16,20 @@ import rclpy
 from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 
-from pose_ros.stop_signals import ignore_stop_signals, interrupt_once
+from pose_ros.stop_signals import ignore_stop_signals, interrupt_once, stop_requested
 
 
 @contextmanager
 def stop_on_lost_context() -> Iterator[None]:
-    """A failure once the ROS context is shut down is the stop signal that shut it
-    (rclpy's handler runs at once, Python's KeyboardInterrupt at a later bytecode):
+    """A failure once the ROS context is shut down, or once a stop signal arrived, is
+    that stop (rclpy's handler runs at once, Python's KeyboardInterrupt at a later
+    bytecode, and rclpy can turn that one into an error of its own: stop_requested):
     raised as KeyboardInterrupt. Catch it outside this block: the signal's own
     KeyboardInterrupt can land in this handler too, and no clause beside it catches it."""
     try:
         yield
     except Exception:
-        if rclpy.ok():
+        if rclpy.ok() and not stop_requested():
             raise
         raise KeyboardInterrupt from None
 
