@@ -64,7 +64,7 @@ help:
 	@echo "make test   set up (venvs, colcon builds, models) and run the tests on: $(DISTROS)"
 	@echo "            (make test DISTROS=jazzy: one distro)"
 	@echo "make test-fast  the unit tests that start no process, on $(DISTRO) (under a minute)"
-	@echo "make test-core-legacy  the inference core's tests on Python 3.10, numpy 1.21, OpenCV 4.6"
+	@echo "make test-core-legacy  the inference core's tests on Python 3.10, numpy 1.21, OpenCV 4.5"
 	@echo "make demo   run the pose_ros node on a sample photo"
 	@echo "make bench  the node end to end: latency, drops, CPU, memory, peers, targets"
 	@echo "            (BENCH_ARGS=--strict: exit 1 when a target fails)"
@@ -154,20 +154,20 @@ test-fast: models
 		|| { echo "make test-fast: no test passed"; exit 1; }
 
 # The inference core as a robot's Ubuntu runs it: Python 3.10 with numpy 1.21 and
-# OpenCV 4.6, no ROS, pose_ros straight from the source tree. The tests that need ROS
+# OpenCV 4.5 (22.04's), no ROS, pose_ros straight from the source tree. The tests that need ROS
 # are left out by name (pose_ros/test/conftest.py); no test passing is a failure.
 # pyenv's python3.10 shim needs PYENV_VERSION; a plain python3.10 ignores it.
 PYTHON310 ?= env PYENV_VERSION=3.10 python3.10
 CORE_WS   := $(ROOT)/.ws/core-py310
 
 $(CORE_WS)/venv/.installed: requirements/core-py310.txt
-	@echo "== creating $(CORE_WS)/venv: Python 3.10, numpy 1.21, OpenCV 4.6, no ROS"
+	@echo "== creating $(CORE_WS)/venv: Python 3.10, numpy 1.21, OpenCV 4.5, no ROS"
 	$(PYTHON310) -m venv --clear $(CORE_WS)/venv
 	$(CORE_WS)/venv/bin/python -m pip install --quiet --progress-bar off -r requirements/core-py310.txt
 	touch $@
 
 test-core-legacy: models $(CORE_WS)/venv/.installed
-	@echo "== the inference core on Python 3.10, numpy 1.21, OpenCV 4.6 (no ROS)"
+	@echo "== the inference core on Python 3.10, numpy 1.21, OpenCV 4.5 (no ROS)"
 	env PYTHONPATH="$(ROOT)/pose_ros" $(CORE_WS)/venv/bin/python -m pytest --core-only \
 		-p no:cacheprovider $(PYTEST_ARGS) 2>&1 | tee $(CORE_WS)/pytest.log
 
