@@ -50,7 +50,8 @@ def ros_node(name: str) -> Iterator[Node]:
         ignore_stop_signals()
         raise SystemExit(0) from None
     try:
-        yield node
+        with stop_on_lost_context():  # the command's own spinning: the same stop
+            yield node
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:
