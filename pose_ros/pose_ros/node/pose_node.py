@@ -241,18 +241,20 @@ class PoseNode(LifecycleNode):
         self.get_logger().info(f"{self.spec.name} loaded: backend {estimator.backend_name} "
                                f"({estimator.backend_reason})")
 
+    def _directory(self, name: str) -> Path | None:
+        """A folder parameter, None when empty; a launch or params file may give '~/...',
+        which no shell expanded."""
+        value = self.values[name]
+        return Path(value).expanduser() if value else None
+
     def _model_dir(self) -> Path:
-        # a launch or params file may give '~/...', which no shell expanded
-        return (Path(self.values["model_dir"]).expanduser() if self.values["model_dir"]
-                else default_model_dir())
+        return self._directory("model_dir") or default_model_dir()
 
     def _load(self) -> PoseEstimator:
         """On the inference thread: the estimator, its model checked and backend warm."""
-        engine_dir = self.values["engine_dir"]
         estimator = create_estimator(
             self.spec.name, backend=self.values["backend"], model_dir=self._model_dir(),
-            threads=self.values["threads"],
-            engine_dir=Path(engine_dir).expanduser() if engine_dir else None,
+            threads=self.values["threads"], engine_dir=self._directory("engine_dir"),
             **estimator_options(self.spec.family, self.values))
         # the node's stop (cleanup, shutdown, Ctrl-C) stops an engine build under way;
         # the estimator sets it too as it closes, when the thread ends all the same
