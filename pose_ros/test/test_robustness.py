@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from rcl_interfaces.msg import Parameter
 from rcl_interfaces.srv import GetParameters, SetParameters
 from rclpy.lifecycle import TransitionCallbackReturn
+from rclpy.parameter import Parameter as NodeParameter
 from rclpy.parameter import parameter_value_to_python
 from sensor_msgs.msg import CompressedImage, Image
 
@@ -324,19 +325,23 @@ def test_a_warning_then_an_error_both_cost_one_frame(ros, model_dir, rgb):
         node.destroy_node()
 
 
+def configure_with(node, **values) -> TransitionCallbackReturn:
+    """The in-process ``node`` taken back to unconfigured, ``values`` set, then its
+    configure's answer."""
+    for step in (node.trigger_deactivate, node.trigger_cleanup):
+        step()
+    node.set_parameters([NodeParameter(name, value=value) for name, value in values.items()])
+    return node.trigger_configure()
+
+
 def test_a_fault_in_the_3d_outputs_costs_the_frame_its_3d_alone(ros, model_dir, rgb):
     """The real PoseNode in this process with depth on, its 3D outputs made to fail
     once: that frame's 2D poses still go out and count as served."""
-    from rclpy.parameter import Parameter as NodeParameter
-
     from pose_ros.node.pose_node import PoseNode
 
     node = PoseNode()
-    for step in (node.trigger_deactivate, node.trigger_cleanup):
-        step()
-    node.set_parameters([NodeParameter("depth", value=True)])
-    for step in (node.trigger_configure, node.trigger_activate):
-        step()
+    assert configure_with(node, depth=True) == TransitionCallbackReturn.SUCCESS
+    assert node.trigger_activate() == TransitionCallbackReturn.SUCCESS
     assert node.people_3d is not None
     real_outgoing, calls = node.people_3d.outgoing, []
 
@@ -360,17 +365,13 @@ def test_a_fault_in_the_3d_outputs_costs_the_frame_its_3d_alone(ros, model_dir, 
 
 def test_a_model_dir_given_with_a_tilde_is_found(ros, model_dir, monkeypatch):
     """A params or launch file's '~/...' reaches the node unexpanded (no shell)."""
-    from rclpy.parameter import Parameter as NodeParameter
-
     from pose_ros.node.pose_node import PoseNode
 
     monkeypatch.setenv("HOME", str(model_dir.parent))
     node = PoseNode()
     try:
-        for step in (node.trigger_deactivate, node.trigger_cleanup):
-            step()
-        node.set_parameters([NodeParameter("model_dir", value=f"~/{model_dir.name}")])
-        assert node.trigger_configure() == TransitionCallbackReturn.SUCCESS
+        assert (configure_with(node, model_dir=f"~/{model_dir.name}")
+                == TransitionCallbackReturn.SUCCESS)
         assert node.estimator is not None and node.estimator.model_dir == model_dir
     finally:
         node.destroy_node()
@@ -379,16 +380,11 @@ def test_a_model_dir_given_with_a_tilde_is_found(ros, model_dir, monkeypatch):
 def test_an_inverted_depth_range_is_refused_with_the_reason(ros, model_dir):
     """Each valid alone, a nearest range beyond the furthest leaves no depth pixel:
     refused when set, and at configure."""
-    from rclpy.parameter import Parameter as NodeParameter
-
     from pose_ros.node.pose_node import PoseNode
 
     node = PoseNode()
     try:
-        for step in (node.trigger_deactivate, node.trigger_cleanup):
-            step()
-        node.set_parameters([NodeParameter("depth", value=True)])
-        assert node.trigger_configure() == TransitionCallbackReturn.SUCCESS
+        assert configure_with(node, depth=True) == TransitionCallbackReturn.SUCCESS
         (result,) = node.set_parameters([NodeParameter("depth_min_range", value=50.0)])
         assert not result.successful
         assert result.reason == ("depth_min_range (50) must be below depth_max_range (10), or "
