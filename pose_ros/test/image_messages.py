@@ -43,14 +43,9 @@ def gray_in_every_encoding(gray: np.ndarray) -> dict[str, Image]:
     nearest_y = np.abs(levels[None, :].astype(int) - np.arange(256)[:, None]).argmin(axis=1)
     y = nearest_y.astype(np.uint8)[gray]
     gray = levels[y]
-    rgb = np.repeat(gray[..., None], 3, axis=2)
-    alpha = np.full_like(gray[..., None], 255)
     chroma = np.full_like(gray, 128)
     return {
-        "rgb8": make_image(rgb, "rgb8"),
-        "bgr8": make_image(rgb, "bgr8", pad=5),
-        "rgba8": make_image(np.concatenate([rgb, alpha], axis=2), "rgba8"),
-        "bgra8": make_image(np.concatenate([rgb, alpha], axis=2), "bgra8"),
+        **colour_in_every_encoding(np.repeat(gray[..., None], 3, axis=2)),
         "mono8": make_image(gray, "mono8", pad=3),
         "mono16": make_image(gray.astype(np.uint16) << 8, "mono16", bigendian=True),
         "yuv422": make_image(np.stack([chroma, y], -1), "yuv422"),
