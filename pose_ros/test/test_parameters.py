@@ -80,8 +80,10 @@ def test_depth_parameters_do_nothing_without_depth_and_the_plane_nothing_with_it
     untracked = ignored("movenet_multipose", {**defaults, "depth": True, "tracking": "off"})
     assert untracked["publish_tf"] == "person frames are named by track id (tracking is off)"
     single = ignored("movenet_lightning", {**defaults, "depth": True})
-    assert single["publish_tf"] == ("person frames are named by track id (movenet_lightning "
-                                    "tracks no one)")
+    assert single["publish_tf"] == ("person frames are named by track id (single-pose "
+                                    "MoveNet tracks no one)")
+    posenet = ignored("posenet_mobilenet", {**defaults, "depth": True})
+    assert posenet["publish_tf"] == "person frames are named by track id (PoseNet tracks no one)"
 
 
 def test_a_depth_range_must_keep_some_depth():

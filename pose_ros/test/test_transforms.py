@@ -12,6 +12,7 @@ from pose_ros.estimators.movenet_multipose import (
     multipose_input_size,
 )
 from pose_ros.estimators.posenet import valid_resolution
+from pose_ros.js_math import js_round
 from pose_ros.transforms import ImageToInput, normalized_to_input_pixels
 
 
@@ -78,6 +79,10 @@ def test_multipose_input_pads_the_short_side_to_32():
     # the image occupies the top-left 256 x 171 of the input
     assert np.allclose(t.to_input([[-0.5, -0.5]]), [[-0.5, -0.5]])
     assert np.allclose(t.to_input([[999.5, 666.5]]), [[255.5, 170.5]], atol=0.2)
+
+
+def test_js_round_rounds_halves_up_as_math_round():
+    assert [js_round(v) for v in (2.5, -2.5, 0.5, -0.5, 1.4999, 190.5)] == [3, -2, 1, 0, 1, 191]
 
 
 def test_multipose_rounds_halves_up_as_javascript():

@@ -15,10 +15,9 @@ Decoding stops after ``max_pose_detections`` poses.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
+from pose_ros.js_math import js_round
 from pose_ros.keypoints import NUM_KEYPOINTS, POSENET_POSE_CHAIN
 from pose_ros.types import Pose
 
@@ -58,10 +57,9 @@ class _Maps:
         self.bwd = disp_bwd
 
     def near(self, y: float, x: float) -> tuple[int, int]:
-        # Math.round in JavaScript rounds halves up, as floor(v + 0.5) does.
         s = self.stride
-        return (min(max(math.floor(y / s + 0.5), 0), self.h - 1),
-                min(max(math.floor(x / s + 0.5), 0), self.w - 1))
+        return (min(max(js_round(y / s), 0), self.h - 1),
+                min(max(js_round(x / s), 0), self.w - 1))
 
     def point(self, hy: int, hx: int, k: int) -> tuple[float, float]:
         off = self.offsets

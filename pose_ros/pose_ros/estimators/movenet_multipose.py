@@ -22,6 +22,7 @@ from pose_ros.estimators.base import (
 from pose_ros.filters.keypoint_smoother import KeypointSmoother
 from pose_ros.filters.one_euro import OneEuroConfig
 from pose_ros.filters.stamp_gap import DEFAULT_MAX_GAP_S
+from pose_ros.js_math import js_round
 from pose_ros.models.registry import ModelSpec
 from pose_ros.movenet_constants import (
     DEFAULT_MIN_POSE_SCORE,
@@ -42,12 +43,11 @@ def multipose_input_size(max_dimension: int, width: int,
     """MultiPose's (resized, padded) (width, height): the long side resized to
     ``max_dimension``, then each side padded to a multiple of 32, as the reference does."""
     m = max_dimension
-    # at least one row or column, however thin the image; the reference's Math.round
-    # rounds halves up (floor(v + 0.5)), Python's round() to even
+    # at least one row or column, however thin the image
     if width > height:
-        rw, rh = m, max(1, math.floor(m * height / width + 0.5))
+        rw, rh = m, max(1, js_round(m * height / width))
     else:
-        rw, rh = max(1, math.floor(m * width / height + 0.5)), m
+        rw, rh = max(1, js_round(m * width / height)), m
     divisor = MULTIPOSE_DIMENSION_DIVISOR
     return (rw, rh), (math.ceil(rw / divisor) * divisor, math.ceil(rh / divisor) * divisor)
 
@@ -75,6 +75,10 @@ class MultiPoseConfig:
         if self.tracking == "off":  # a smoother follows one person: it needs their track
             return {"smoothing": "smoothing follows tracked people (tracking is off)"}
         return {}
+
+    def untracked(self) -> str:
+        """Why people get no track id ('' where they do)."""
+        return "tracking is off" if self.tracking == "off" else ""
 
 
 def make_tracker(kind: str) -> Tracker | None:

@@ -46,6 +46,10 @@ class MoveNetConfig:
         """The options that do nothing under this configuration: none."""
         return {}
 
+    def untracked(self) -> str:
+        """Why people get no track id ('' where they do)."""
+        return "single-pose MoveNet tracks no one"
+
     def validate(self) -> None:
         validate_shared(self)
 

@@ -66,6 +66,10 @@ class PoseNetConfig:
                                  "only multi-pose decoding uses it (decoding is single)")
         return {}
 
+    def untracked(self) -> str:
+        """Why people get no track id ('' where they do)."""
+        return "PoseNet tracks no one"
+
     def validate(self, strides: tuple[int, ...]) -> None:
         validate_shared(self)
         if self.output_stride not in strides:

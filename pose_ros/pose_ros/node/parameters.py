@@ -211,9 +211,9 @@ def ignored(model: str, values: Mapping[str, object]) -> dict[str, str]:
     why.update(config.inert())
     if values.get("depth", BY_NAME["depth"].default):
         why["marker_depth"] = "with depth the markers are placed in 3D (depth is true)"
-        if getattr(config, "tracking", "off") == "off":  # the field of a family that tracks
-            who = "tracking is off" if hasattr(config, "tracking") else f"{model} tracks no one"
-            why["publish_tf"] = f"person frames are named by track id ({who})"
+        untracked = config.untracked()
+        if untracked:
+            why["publish_tf"] = f"person frames are named by track id ({untracked})"
     else:
         why.update(dict.fromkeys(DEPTH_ONLY, "only the depth input reads it (depth is false; "
                                               "depth:=true takes a restart, or cleanup and "
