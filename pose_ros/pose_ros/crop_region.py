@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from pose_ros.keypoints import KEYPOINT_INDEX
+from pose_ros.keypoints import KEYPOINT_INDEX, TORSO
 from pose_ros.movenet_constants import (
     BODY_EXPANSION_RATIO,
     MIN_CROP_KEYPOINT_SCORE,
     TORSO_EXPANSION_RATIO,
 )
 
-TORSO = (KEYPOINT_INDEX["left_shoulder"], KEYPOINT_INDEX["right_shoulder"],
-         KEYPOINT_INDEX["left_hip"], KEYPOINT_INDEX["right_hip"])
 HIPS = (KEYPOINT_INDEX["left_hip"], KEYPOINT_INDEX["right_hip"])
 SHOULDERS = (KEYPOINT_INDEX["left_shoulder"], KEYPOINT_INDEX["right_shoulder"])
 

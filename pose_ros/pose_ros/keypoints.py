@@ -26,6 +26,9 @@ KEYPOINT_NAMES: tuple[str, ...] = (
 )
 NUM_KEYPOINTS = len(KEYPOINT_NAMES)
 KEYPOINT_INDEX = {name: i for i, name in enumerate(KEYPOINT_NAMES)}
+#: shoulders and hips: the body's most stable keypoints (crop size, depth of a person)
+TORSO = tuple(KEYPOINT_INDEX[n] for n in
+              ("left_shoulder", "right_shoulder", "left_hip", "right_hip"))
 
 
 def _edges(pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[int, int], ...]:

@@ -10,11 +10,8 @@ import numpy as np
 from pose_ros.depth.camera import Intrinsics, back_project, colour_to_depth
 from pose_ros.depth.image import DepthImage
 from pose_ros.depth.sampling import keypoint_depths, masked_median
-from pose_ros.keypoints import KEYPOINT_INDEX, NUM_KEYPOINTS
+from pose_ros.keypoints import NUM_KEYPOINTS, TORSO
 from pose_ros.types import Pose
-
-TORSO = tuple(KEYPOINT_INDEX[n] for n in
-              ("left_shoulder", "right_shoulder", "left_hip", "right_hip"))
 
 
 @dataclass(frozen=True)

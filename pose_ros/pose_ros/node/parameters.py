@@ -31,7 +31,7 @@ from pose_ros.command_line import parse_sizes
 from pose_ros.estimators import FAMILIES
 from pose_ros.estimators.base import DEFAULT_CAMERA_SIZES
 from pose_ros.estimators.movenet_multipose import TRACKERS
-from pose_ros.estimators.posenet import DECODINGS
+from pose_ros.estimators.posenet import DECODINGS, IMAGE_SCALE_RANGE
 from pose_ros.models.registry import model_names, model_spec
 
 
@@ -62,9 +62,10 @@ PARAMS = (
           "prebuilds it)", parse=parse_sizes),
     Param("threads", 0, "ONNX Runtime threads (0: one per core)", low=0, high=64, step=1),
     Param("decoding", "multi", "PoseNet decoding", DECODINGS, runtime=True),
-    Param("output_stride", 16, "PoseNet output stride", (8, 16, 32), runtime=True),
+    Param("output_stride", 16, "PoseNet output stride",
+          model_spec("posenet_mobilenet").output_strides, runtime=True),
     Param("image_scale_factor", 0.875, "PoseNet input scale (docs/evaluation.md: AP and cost "
-          "per scale)", low=0.2, high=1.0, runtime=True),
+          "per scale)", low=IMAGE_SCALE_RANGE[0], high=IMAGE_SCALE_RANGE[1], runtime=True),
     Param("flip_horizontal", False, "mirror the image before inference (mirrored cameras); "
           "poses stay in the image's pixels", runtime=True),
     Param("max_pose_detections", 5, "most people per frame (PoseNet multi-pose)", low=1,
