@@ -52,8 +52,10 @@ def test_refinement_runs_once_then_the_crop_follows(model_dir, shared_data):
         (pose,) = est.estimate(rgb, timestamp=t)
         assert pose.score > 0.3  # the person is found on every frame
     assert est.counters() == {"temporal_resets": 0, "first_frame_refinements": 1}
+    assert est.second_pass_s == 0.0  # a followed frame runs once
     est.estimate(video(shared_data, 1)[0][1])  # a still: nothing to follow
     assert est.counters()["first_frame_refinements"] == 2
+    assert est.second_pass_s > 0.0  # timed apart from decoding (the node's refine stage)
 
 
 def test_the_next_crop_waits_for_follow_and_is_the_same_either_way(model_dir, shared_data):

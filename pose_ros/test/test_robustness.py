@@ -235,6 +235,28 @@ def test_a_backend_exception_costs_one_frame(ros, model_dir, rgb):
         node.destroy_node()
 
 
+def test_a_first_frames_second_pass_is_timed_as_refine_not_decode(ros, model_dir, rgb):
+    """A still runs MoveNet twice (docs/evaluation.md); the second pass is a model run,
+    reported as its own stage, not as decoding."""
+    from pose_ros.node.pose_node import PoseNode
+
+    node = PoseNode()
+    real_infer, calls = node.estimator.infer, []
+
+    def infer(prepared):
+        calls.append(1)
+        return real_infer(prepared)
+    node.estimator.infer = infer
+    try:
+        got = send_frames(ros, node, rgb, calls, count=1)
+        assert spin_both(ros, node, lambda: bool(got))
+        values = {kv.key: kv.value for kv in node.diagnostic_status(time.monotonic()).values}
+        assert len(calls) == 2 and values["first_frame_refinements"] == "1"
+        assert float(values["refine_ms_median"]) > float(values["decode_ms_median"])
+    finally:
+        node.destroy_node()
+
+
 def test_diagnostics_tell_a_quiet_camera_and_let_old_rejections_go(ros, model_dir, rgb):
     """The rate and the warnings describe the last STATUS_WINDOW_S (5 s), the counters
     the whole run: a camera gone quiet reads 0 Hz and a warning, and a frame rejected

@@ -137,6 +137,9 @@ class PoseEstimator(abc.ABC):
         #: how often the stamps broke off and temporal state was forgotten (diagnostics)
         self.temporal_resets = 0
         self._last_stamp: float | None = None
+        #: seconds the last ``postprocess`` spent running the model again (MoveNet's
+        #: first-frame refinement): a node reports it apart from decoding
+        self.second_pass_s = 0.0
 
     def estimate(self, image: np.ndarray, timestamp: float | None = None) -> list[Pose]:
         """Poses in ``image``; ``timestamp`` (seconds) enables temporal smoothing/tracking."""

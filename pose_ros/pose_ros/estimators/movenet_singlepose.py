@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -118,6 +119,7 @@ class MoveNetSinglePoseEstimator(PoseEstimator):
 
     def postprocess(self, outputs: dict[str, np.ndarray], prepared: Prepared,
                     timestamp: float | None = None) -> list[Pose]:
+        self.second_pass_s = 0.0
         pose = self._decode(outputs, prepared.transform)
         width, height = prepared.width, prepared.height
         if pose.score == 0.0:
@@ -127,7 +129,9 @@ class MoveNetSinglePoseEstimator(PoseEstimator):
             self.reset()
             return [pose]
         if prepared.image is not None:
+            started = time.perf_counter()
             pose = self._refine(pose, prepared.image)
+            self.second_pass_s = time.perf_counter() - started
         if pose.score < self.config.min_pose_score:
             self.reset()  # as the reference: a pose not reported steers nothing either
             return []

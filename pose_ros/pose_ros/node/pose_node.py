@@ -93,7 +93,9 @@ LOG_EVERY_S = 5.0
 WORKER_STOP_S = 10.0  # a frame takes well under a second; longer is a hang
 STATUS_WINDOW_S = 5.0  # /diagnostics: the rate, recent rejections and a silent camera
 # depth: the 3D outputs, after the others (their pairing may wait for the depth image)
-STAGES = ("convert", "preprocess", "inference", "decode", "build", "publish", "depth")
+# refine: MoveNet's second pass on a first frame (or a still), timed apart from decode
+STAGES = ("convert", "preprocess", "inference", "decode", "refine", "build", "publish",
+          "depth")
 
 
 class StartFailed(RuntimeError):
@@ -512,7 +514,8 @@ class PoseNode(LifecycleNode):
             publisher.publish(out)
         t6 = time.perf_counter()
         served_at = time.monotonic()  # latency and rate: of the poses, not the 3D after them
-        stage_s = [t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5]
+        refine = estimator.second_pass_s
+        stage_s = [t1 - t0, t2 - t1, t3 - t2, t4 - t3 - refine, refine, t5 - t4, t6 - t5]
         if self.people_3d is not None:
             try:
                 for publisher, out in self.people_3d.outgoing(msg.header, poses, w, h, v):
