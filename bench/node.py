@@ -537,7 +537,7 @@ def markdown(machine: str, floor_ms: dict, runs: list[NodeRun], goals: list[dict
     lines = [f"Measured on {machine}, one run (each row's backend in its column).", "",
              "| model | backend | frame | rate Hz | processed | latency ms median / p90 / p99 | "
              "raw inference ms (around the run) | node CPU % | node RSS MB | "
-             "convert / pre / infer / decode / build / publish ms |",
+             f"{' / '.join(STAGES)} ms |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in runs:
         lat = r.latency_ms
