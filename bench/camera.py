@@ -22,18 +22,19 @@ from rclpy.serialization import serialize_message
 from sensor_msgs.msg import Image
 
 from core import video_frames
+from pose_ros.command_line import parse_size
 from pose_ros.frame_buffers import reuse_frame_buffers
 from pose_ros.node.qos import camera_qos
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--size", default="640x480")
+    p.add_argument("--size", type=parse_size, default="640x480")
     p.add_argument("--rate", type=float, default=30.0)
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("--topic", default="/bench/image")
     args = p.parse_args()
-    width, height = (int(v) for v in args.size.split("x"))
+    width, height = args.size
     messages = [Image(height=height, width=width, encoding="rgb8", step=width * 3,
                       data=frame.tobytes()) for frame in video_frames(30, (width, height))]
     for m in messages:

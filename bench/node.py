@@ -55,6 +55,7 @@ from rclpy.qos import QoSProfile, ReliabilityPolicy
 import core
 from pose_ros.backends.litert_backend import litert_available
 from pose_ros.backends.tensorrt_backend import tensorrt_available
+from pose_ros.command_line import parse_size
 from pose_ros.models.registry import model_names, model_spec
 from pose_ros.node import pose_node
 from pose_ros_msgs.msg import PersonArray
@@ -421,8 +422,7 @@ def bare_inference(model: str, size: str, frames: int = 30, pace_hz: float = 0.0
                    backend: str = "onnxruntime") -> dict[str, float]:
     """inference_ms's run: median and p95, and this process's CPU ms per frame (the
     inference's threads, and the frame's pre- and post-processing)."""
-    w, h = (int(v) for v in size.split("x"))
-    times = core.stage_times(model, core.video_frames(frames, (w, h)), threads=0,
+    times = core.stage_times(model, core.video_frames(frames, parse_size(size)), threads=0,
                              pace_hz=pace_hz, backend=backend)
     return {**times["inference"], "cpu_ms": times["cpu_ms_per_frame"]}
 

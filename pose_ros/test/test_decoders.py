@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from pose_ros.decoders import movenet, posenet_multi, posenet_single
+from pose_ros.js_math import js_round
 from pose_ros.keypoints import NUM_KEYPOINTS, POSENET_POSE_CHAIN
 
 STRIDE = 16
@@ -49,7 +50,7 @@ def _posenet_maps(people, scores):
     edges = len(POSENET_POSE_CHAIN)
 
     def cell(p):
-        return int(np.floor(p[1] / STRIDE + 0.5)), int(np.floor(p[0] / STRIDE + 0.5))
+        return js_round(p[1] / STRIDE), js_round(p[0] / STRIDE)
 
     for xy, score in zip(people, scores):
         for k, p in enumerate(xy):

@@ -235,7 +235,7 @@ class PoseEstimator(abc.ABC):
         """The backend for this input shape and stride: the one made for the stride
         that serves the shape (one ONNX Runtime session serves any; a TensorRT engine,
         the shapes of its profile), else a new one, whose profile covers every input
-        this configuration feeds for the camera sizes seen (``input_shapes``). Each
+        this configuration feeds for the camera sizes seen (``input_profile``). Each
         backend says what it serves, so no cache key has to guess it before it exists."""
         shapes = {self.spec.input.name: tuple(input_shape)}
         self._adopt_finished_build()

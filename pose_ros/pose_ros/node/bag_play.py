@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,7 +60,7 @@ def play_bag(node: Node, path: Path, options: PlayOptions = PlayOptions()) -> in
             c.id: node.create_publisher(message_class(c.msgtype), c.topic, qos)
                       for c in connections}
         clock_pub = _clock_publisher(node) if options.clock else None
-        _wait_for_subscribers(node, publishers.values(), options.wait_for_subscribers_s)
+        _wait_for_subscribers(publishers.values(), options.wait_for_subscribers_s)
         start_ns = reader.start_time + round(options.start_offset_s * 1e9)
         total = sum(c.msgcount for c in connections)
         while True:
@@ -88,7 +88,7 @@ def play_bag(node: Node, path: Path, options: PlayOptions = PlayOptions()) -> in
 DISCOVERY_SETTLE_S = 2.0
 
 
-def _wait_for_subscribers(node: Node, publishers: Iterable[Publisher], timeout_s: float) -> None:
+def _wait_for_subscribers(publishers: Collection[Publisher], timeout_s: float) -> None:
     if timeout_s <= 0:
         return
     deadline = time.monotonic() + timeout_s
