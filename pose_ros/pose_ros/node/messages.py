@@ -8,6 +8,7 @@ from geometry_msgs.msg import Point
 from std_msgs.msg import ColorRGBA, Header
 from visualization_msgs.msg import Marker, MarkerArray
 
+from pose_ros.depth.camera import Intrinsics, back_project
 from pose_ros.drawing import PALETTE
 from pose_ros.keypoints import KEYPOINT_NAMES, SKELETON_EDGES
 from pose_ros.types import Pose
@@ -29,22 +30,18 @@ def colour(index: int) -> ColorRGBA:
 
 class MarkerPlacer:
     """Pixels to points on a plane ``depth`` metres in front of the camera (optical
-    frame: x right, y down, z forward), through camera_info intrinsics when known."""
+    frame: x right, y down, z forward), through camera_info's intrinsics when known,
+    rescaled where the image's size differs from theirs (a resized image)."""
 
     def __init__(self) -> None:
-        self.intrinsics: tuple[float, float, float, float] | None = None  # fx, fy, cx, cy
+        self.intrinsics: Intrinsics | None = None
 
     def points(self, xy: np.ndarray, width: int, height: int, depth: float) -> np.ndarray:
         if self.intrinsics is not None:
-            fx, fy, cx, cy = self.intrinsics
+            k = self.intrinsics.rescaled(width, height)
         else:  # no camera_info: a 53 degree field of view, scaled from pixels
-            fx = fy = float(width)
-            cx, cy = (width - 1) / 2.0, (height - 1) / 2.0
-        pts = np.empty((len(xy), 3))
-        pts[:, 0] = (xy[:, 0] - cx) / fx * depth
-        pts[:, 1] = (xy[:, 1] - cy) / fy * depth
-        pts[:, 2] = depth
-        return pts
+            k = Intrinsics(width, width, (width - 1) / 2.0, (height - 1) / 2.0, width, height)
+        return back_project(xy, np.full(len(xy), depth), k)
 
 
 def marker_array(header: Header, poses: list[Pose], width: int, height: int,

@@ -49,6 +49,7 @@ from visualization_msgs.msg import MarkerArray
 from pose_ros.api import create_estimator
 from pose_ros.backends import backend_usable
 from pose_ros.command_line import parse_sizes
+from pose_ros.depth.camera import Intrinsics
 from pose_ros.drawing import draw
 from pose_ros.estimators.base import (
     EngineBuildFailed,
@@ -331,20 +332,23 @@ class PoseNode(LifecycleNode):
         self._image_sub = self.create_subscription(
             CompressedImage if compressed else Image, "image/compressed" if compressed else "image",
             on_image, qos, raw=True)
-        self._info_sub = self.create_subscription(CameraInfo, "camera_info",
-                                                  self._on_camera_info,
-                                                  camera_qos("best_effort", 1))
-        if self.people_3d is not None:
+        if self.people_3d is not None:  # it places the markers, from its own camera_info
             self.people_3d.subscribe(qos)
+        else:
+            self._info_sub = self.create_subscription(CameraInfo, "camera_info",
+                                                      self._on_camera_info,
+                                                      camera_qos("best_effort", 1))
 
     def _on_image(self, data: bytes, compressed: bool) -> None:
         self._heard_at = now = time.monotonic()
         self.slot.put((data, compressed, now))
 
     def _on_camera_info(self, msg: CameraInfo) -> None:
-        fx, fy, cx, cy = msg.k[0], msg.k[4], msg.k[2], msg.k[5]
-        if fx > 0 and fy > 0:
-            self.placer.intrinsics = (fx, fy, cx, cy)
+        try:
+            self.placer.intrinsics = Intrinsics.from_k(msg.k, msg.width, msg.height)
+        except ValueError as e:  # the markers keep what they had
+            self.get_logger().warning(f"camera_info ignored for the markers: {e}",
+                                      throttle_duration_sec=LOG_EVERY_S)
 
     def _on_enable(self, request: SetBool.Request,
                    response: SetBool.Response) -> SetBool.Response:
