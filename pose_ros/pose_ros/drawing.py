@@ -13,9 +13,12 @@ PALETTE = np.array([[230, 25, 75], [60, 180, 75], [255, 225, 25], [0, 130, 200],
                     [245, 130, 48], [145, 30, 180], [70, 240, 240], [240, 50, 230]]) / 255.0
 
 
-def colour_of(index: int) -> tuple[int, int, int]:
-    r, g, b = (int(v * 255) for v in PALETTE[index % len(PALETTE)])
-    return r, g, b
+def person_colour(pose: Pose, index: int) -> tuple[float, float, float]:
+    """The colour of the frame's ``index``-th person, RGB in 0..1: by track id where
+    there is one (a tracked person keeps it from frame to frame, in RViz and drawn)."""
+    key = pose.track_id if pose.track_id >= 0 else index
+    r, g, b = PALETTE[key % len(PALETTE)]
+    return float(r), float(g), float(b)
 
 
 def draw_pose(canvas: np.ndarray, xy: np.ndarray, visible: np.ndarray,
@@ -34,6 +37,6 @@ def draw(image: np.ndarray, poses: list[Pose], min_score: float) -> np.ndarray:
     """A copy of the RGB image with skeletons drawn on it, coloured by track id."""
     canvas = np.ascontiguousarray(image).copy()
     for i, pose in enumerate(poses):
-        draw_pose(canvas, pose.xy, pose.scores >= min_score,
-                  colour_of(pose.track_id if pose.track_id >= 0 else i))
+        r, g, b = (int(v * 255) for v in person_colour(pose, i))
+        draw_pose(canvas, pose.xy, pose.scores >= min_score, (r, g, b))
     return canvas

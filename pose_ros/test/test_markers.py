@@ -23,3 +23,22 @@ def test_without_camera_info_the_image_centre_is_straight_ahead():
     points = MarkerPlacer().points(np.array([[319.5, 239.5], [639.5, 239.5]]), 640, 480, 3.0)
     assert np.allclose(points[0], [0.0, 0.0, 3.0])
     assert points[1, 0] > 0 and points[1, 1] == 0.0  # right of the camera: +x (REP 103)
+
+
+def test_markers_and_the_drawing_colour_a_person_alike():
+    """By track id where tracked, else by place in the frame: the same colour in RViz and
+    on the debug image."""
+    from std_msgs.msg import Header
+
+    from pose_ros.drawing import draw
+    from pose_ros.node.messages import person_markers
+    from pose_ros.types import Pose
+
+    xy = np.tile(np.float32([[20.0, 20.0]]), (17, 1))
+    for track_id, index in ((9, 0), (-1, 2)):
+        pose = Pose(xy, np.ones(17, np.float32), 1.0, track_id=track_id)
+        (joints, *_) = person_markers(Header(), index, pose, np.ones((17, 3)),
+                                      np.ones(17, bool), 0.1)
+        drawn = draw(np.zeros((40, 40, 3), np.uint8), [pose] * (index + 1), 0.5)[20, 20]
+        rgb = (joints.color.r, joints.color.g, joints.color.b)
+        assert np.allclose(drawn, np.multiply(rgb, 255), atol=1), (drawn, rgb)

@@ -9,7 +9,7 @@ from std_msgs.msg import ColorRGBA, Header
 from visualization_msgs.msg import Marker, MarkerArray
 
 from pose_ros.depth.camera import Intrinsics, back_project
-from pose_ros.drawing import PALETTE
+from pose_ros.drawing import person_colour
 from pose_ros.keypoints import KEYPOINT_NAMES, SKELETON_EDGES
 from pose_ros.types import Pose
 from pose_ros_msgs.msg import Skeleton
@@ -21,11 +21,6 @@ def skeleton_message() -> Skeleton:
     msg.edge_start = [a for a, _ in SKELETON_EDGES]
     msg.edge_end = [b for _, b in SKELETON_EDGES]
     return msg
-
-
-def colour(index: int) -> ColorRGBA:
-    r, g, b = PALETTE[index % len(PALETTE)]
-    return ColorRGBA(r=float(r), g=float(g), b=float(b), a=1.0)
 
 
 class MarkerPlacer:
@@ -62,8 +57,8 @@ def person_markers(header: Header, index: int, pose: Pose, points: np.ndarray,
     when the points are not all finite either)."""
     if not visible.any() and not np.isfinite(points).all():
         return []  # no point measured: nowhere to put even the label
-    key = pose.track_id if pose.track_id >= 0 else index
-    c = colour(key)
+    r, g, b = person_colour(pose, index)
+    c = ColorRGBA(r=r, g=g, b=b, a=1.0)
     joints = Marker(header=header, ns="keypoints", id=index, type=Marker.SPHERE_LIST,
                     action=Marker.ADD, color=c)
     joints.scale.x = joints.scale.y = joints.scale.z = scale
