@@ -16,19 +16,16 @@ import time
 
 import numpy as np
 
+from pose_ros.api import create_estimator
 from pose_ros.backends import create_backend
-from pose_ros.estimators.posenet import PoseNetConfig, valid_resolution
 from pose_ros.models.locate import model_files
 from pose_ros.models.registry import default_model_dir, model_names, model_spec
 
-#: the input each model gets from a 640x480 camera with the shipped defaults
-_POSENET = PoseNetConfig()
-INPUTS = {"movenet_lightning": (1, 192, 192, 3), "movenet_thunder": (1, 256, 256, 3),
-          # MultiPose: the long side to max_dimension 256, the short one to 192 (x32)
-          "movenet_multipose": (1, 192, 256, 3),
-          "posenet_mobilenet": (1, *(valid_resolution(_POSENET.image_scale_factor, side,
-                                                      _POSENET.output_stride)
-                                     for side in (480, 640)), 3)}
+
+def camera_input(name: str, width: int = 640, height: int = 480) -> tuple[int, int, int, int]:
+    """The input ``name`` gets from a camera of this size with the shipped defaults."""
+    t = create_estimator(name, model_dir=default_model_dir()).input_transform(width, height)
+    return 1, t.input_height, t.input_width, 3
 
 
 BLOCK, PAUSE_S = 10, 0.1
@@ -36,7 +33,7 @@ BLOCK, PAUSE_S = 10, 0.1
 
 def median_ms(name: str, threads: int, repeats: int) -> dict[str, float]:
     spec = model_spec(name)
-    shape = INPUTS[name]
+    shape = camera_input(name)
     files = model_files(spec, default_model_dir())
     x = (np.random.default_rng(0).integers(0, 256, shape).astype(np.int32)
          if spec.input.dtype == "int32" else
@@ -77,7 +74,7 @@ def main() -> int:
             continue
         for threads in (1, 0):  # 0: one per core, the node's default
             ms = median_ms(name=name, threads=threads, repeats=args.repeats)
-            shape = "x".join(map(str, INPUTS[name][1:3]))
+            shape = "x".join(map(str, camera_input(name)[1:3]))
             print(f"| {name} | {shape} | {threads or cores} | {ms['onnxruntime']:.2f} | "
                   f"{ms['litert']:.2f} | {ms['litert'] / ms['onnxruntime']:.2f} | "
                   f"{spec.cpu_backend} |", flush=True)

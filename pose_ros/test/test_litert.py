@@ -134,6 +134,7 @@ def test_without_a_tflite_file_auto_says_why_it_runs_onnxruntime(model_dir):
         assert backend == "onnxruntime" and "no posenet_mobilenet.stride8.tflite in" in why
     with pytest.raises(BackendUnavailable, match=r"backend litert: LiteRT has no "
                                            r"posenet_mobilenet\.stride8\.tflite in .*"
+                                           r"posenet_mobilenet at stride 16; "
                                            r"'pose-ros-models --model-dir .* convert'"):
         create_backend("litert", files, input_shapes={"image": (1, 257, 257, 3)})
 

@@ -39,10 +39,20 @@ def backend_usable(name: str, files: ModelFiles | None = None) -> tuple[bool, st
         if usable and files is not None and files.tflite is None:
             model_dir = files.onnx.parent
             return False, (f"LiteRT has no {files.onnx.stem}.tflite in {model_dir} (it runs "
-                           "every MoveNet model, and PoseNet at stride 16; 'pose-ros-models "
-                           f"--model-dir {model_dir} convert' makes them)")
+                           f"{_litert_models()}; 'pose-ros-models --model-dir {model_dir} "
+                           "convert' makes them)")
         return usable, why
     return True, "ONNX Runtime on the CPU"
+
+
+def _litert_models() -> str:
+    """The models LiteRT runs, from the registry: a PoseNet-like model at its graph's
+    own stride only (the other strides are ONNX rewrites)."""
+    from pose_ros.models.registry import model_names, model_spec
+
+    specs = [model_spec(name) for name in model_names()]
+    return ", ".join(f"{s.name} at stride {s.native_output_stride}" if len(s.output_strides) > 1
+                     else s.name for s in specs if s.litert)
 
 
 def choose_backend(kind: str, files: ModelFiles | None = None) -> tuple[str, str]:

@@ -150,6 +150,11 @@ class PoseEstimator(abc.ABC):
         return poses
 
     @abc.abstractmethod
+    def input_transform(self, width: int, height: int) -> ImageToInput:
+        """How an image of this size maps into the model's input now (MoveNet's: the crop
+        it follows)."""
+
+    @abc.abstractmethod
     def preprocess(self, image: np.ndarray, timestamp: float | None = None) -> Prepared: ...
 
     @abc.abstractmethod
