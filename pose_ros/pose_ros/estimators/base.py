@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 from numpy.typing import DTypeLike
@@ -66,7 +66,19 @@ def backend_factory(kind: str = "auto", threads: int = 0, precision: str = "fp16
     return make
 
 
-def validate_shared(config: Any) -> None:
+class EstimatorConfig(Protocol):
+    """A family's config dataclass: its fields are the options the family takes."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+    def inert(self) -> dict[str, str]:
+        """The options that do nothing under this configuration, with the reason."""
+
+    def untracked(self) -> str:
+        """Why people get no track id ('' where they do)."""
+
+
+def validate_shared(config: EstimatorConfig) -> None:
     """What the families' configs share: a switch is true or false, a number a number,
     a score in [0, 1] and a stamp gap positive (each family checks its own besides)."""
     for f in fields(config):
@@ -112,7 +124,7 @@ class PoseEstimator(abc.ABC):
     ``postprocess`` (tensors -> poses, with temporal state).
     """
 
-    config: object  # the family's config dataclass (each subclass names its type)
+    config: EstimatorConfig  # the family's config dataclass (each subclass names its type)
 
     def __init__(self, spec: ModelSpec, model_dir: Path, make_backend: BackendFactory) -> None:
         self.spec = spec
