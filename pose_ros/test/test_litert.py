@@ -123,6 +123,21 @@ def test_auto_runs_the_cpu_backend_measured_for_the_model(name, model_dir):
     assert why.startswith("no TensorRT (")
 
 
+def test_a_stride_switched_back_to_names_its_own_backend(model_dir, astronaut):
+    """auto serves PoseNet's stride 16 on LiteRT and stride 8 on ONNX Runtime; going back
+    to a stride reuses its backend, and the name (/diagnostics' backend) follows it."""
+    est = create_estimator("posenet_mobilenet", backend="auto", model_dir=model_dir)
+    est.estimate(astronaut)
+    if est.backend_name in ("tensorrt", "cuda"):
+        pytest.skip(f"{est.backend_name} runs here: the CPU choice does not apply")
+    names = []
+    for stride in (8, 16, 8):
+        est.configure(output_stride=stride)
+        est.estimate(astronaut)
+        names.append(est.backend_name)
+    assert names == ["onnxruntime", "litert", "onnxruntime"]
+
+
 def test_without_a_tflite_file_auto_says_why_it_runs_onnxruntime(model_dir):
     """PoseNet's strides 8 and 32 are ONNX rewrites; LiteRT has the stride-16 graph."""
     spec = model_spec("posenet_mobilenet")

@@ -258,7 +258,8 @@ class PoseEstimator(abc.ABC):
         self._adopt_finished_build()
         made = self._backends.setdefault(output_stride, [])
         for backend in made:
-            if backend.serves(shapes):
+            if backend.serves(shapes):  # a stride switched back to: its backend again
+                self.backend_name, self.backend_reason = backend.name, backend.reason
                 return backend
         if self._pending is not None:  # one build at a time; then this shape's turn
             raise self._building(input_shape)
