@@ -356,6 +356,32 @@ def configure_with(node, **values) -> TransitionCallbackReturn:
     return node.trigger_configure()
 
 
+def test_people_are_published_highest_score_first(ros, model_dir, shared_data):
+    """PersonArray's order, for PoseNet too, whose decoding (as the reference's) yields
+    people in the order their root parts scored: on this crowd photo, not by score."""
+    from pose_ros.node.pose_node import PoseNode
+
+    crowd = cv2.imread(str(shared_data / "coco-mini-train/images/000000129648.jpg"))
+    node = PoseNode()
+    try:
+        assert configure_with(node, model="posenet_mobilenet", backend="onnxruntime",
+                              min_pose_score=0.0) == TransitionCallbackReturn.SUCCESS
+        node.trigger_activate()
+        calls: list[int] = []
+        real_infer = node.estimator.infer
+
+        def infer(prepared):
+            calls.append(1)
+            return real_infer(prepared)
+        node.estimator.infer = infer
+        got = send_frames(ros, node, cv2.cvtColor(crowd, cv2.COLOR_BGR2RGB), calls, count=1)
+        assert spin_both(ros, node, lambda: bool(got))
+        scores = [p.score for p in got[0].persons]
+        assert len(scores) >= 3 and scores == sorted(scores, reverse=True), scores
+    finally:
+        node.destroy_node()
+
+
 def test_a_fault_in_the_3d_outputs_costs_the_frame_its_3d_alone(ros, model_dir, rgb):
     """The real PoseNode in this process with depth on, its 3D outputs made to fail
     once: that frame's 2D poses still go out and count as served."""

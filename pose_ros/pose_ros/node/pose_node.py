@@ -501,6 +501,9 @@ class PoseNode(LifecycleNode):
         t4 = time.perf_counter()
         h, w = image.shape[:2]
         poses, insane = sane_poses(poses, w, h)
+        # PersonArray's order; PoseNet's decoding, as the reference's, yields them in the
+        # order their root parts scored
+        poses.sort(key=lambda p: p.score, reverse=True)
         if insane:
             self._reject("invalid_model_output", "non-finite or out-of-range values", insane,
                          what=f"{insane} pose(s) dropped")
