@@ -32,6 +32,14 @@ def test_yaml_names_every_declared_parameter_with_its_default_and_type():
         assert values[p.name] == p.default and type(values[p.name]) is type(p.default), p.name
 
 
+def test_every_choice_can_be_written_bare():
+    """`ros2 param set`, `-p name:=value` and params files read values as YAML, where
+    a bare off, no or yes is a bool: a choice spelt so could not be set as written."""
+    for p in PARAMS:
+        for choice in p.choices:
+            assert yaml.safe_load(str(choice)) == choice, (p.name, choice)
+
+
 def test_the_real_node_loads_the_yaml(model_dir, tmp_path):
     """The shipped file, then a second one changing a few values (the shipped file holds
     the defaults, which a node ignoring it would report too)."""

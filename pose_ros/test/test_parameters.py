@@ -62,8 +62,8 @@ def test_options_that_the_current_values_make_useless_say_so():
     single = ignored("posenet_mobilenet", {**defaults, "decoding": "single"})
     assert single["nms_radius"] == "only multi-pose decoding uses it (decoding is single)"
     assert "smoothing" not in ignored("movenet_multipose", defaults)
-    untracked = ignored("movenet_multipose", {**defaults, "tracking": "off"})
-    assert untracked["smoothing"] == "smoothing follows tracked people (tracking is off)"
+    untracked = ignored("movenet_multipose", {**defaults, "tracking": "none"})
+    assert untracked["smoothing"] == "smoothing follows tracked people (tracking is none)"
 
 
 def test_depth_parameters_do_nothing_without_depth_and_the_plane_nothing_with_it():
@@ -77,8 +77,8 @@ def test_depth_parameters_do_nothing_without_depth_and_the_plane_nothing_with_it
     assert not {"publish_tf", "depth_pairing_tolerance", "depth_body_tolerance"} & on.keys()
     assert on["marker_depth"] == "with depth the markers are placed in 3D (depth is true)"
     # person frames need track ids: MultiPose with a tracker
-    untracked = ignored("movenet_multipose", {**defaults, "depth": True, "tracking": "off"})
-    assert untracked["publish_tf"] == "person frames are named by track id (tracking is off)"
+    untracked = ignored("movenet_multipose", {**defaults, "depth": True, "tracking": "none"})
+    assert untracked["publish_tf"] == "person frames are named by track id (tracking is none)"
     single = ignored("movenet_lightning", {**defaults, "depth": True})
     assert single["publish_tf"] == ("person frames are named by track id (single-pose "
                                     "MoveNet tracks no one)")

@@ -35,7 +35,8 @@ from pose_ros.tracking.tracker import Tracker
 from pose_ros.transforms import ImageToInput
 from pose_ros.types import Pose
 
-TRACKERS = ("off", "bounding_box", "keypoint")
+# "none", not "off": YAML (ros2 param set, -p, params files) reads a bare off as false
+TRACKERS = ("none", "bounding_box", "keypoint")
 
 
 def multipose_input_size(max_dimension: int, width: int,
@@ -72,13 +73,13 @@ class MultiPoseConfig:
 
     def inert(self) -> dict[str, str]:
         """The options that do nothing under this configuration, with the reason."""
-        if self.tracking == "off":  # a smoother follows one person: it needs their track
-            return {"smoothing": "smoothing follows tracked people (tracking is off)"}
+        if self.tracking == "none":  # a smoother follows one person: it needs their track
+            return {"smoothing": "smoothing follows tracked people (tracking is none)"}
         return {}
 
     def untracked(self) -> str:
         """Why people get no track id ('' where they do)."""
-        return "tracking is off" if self.tracking == "off" else ""
+        return "tracking is none" if self.tracking == "none" else ""
 
 
 def make_tracker(kind: str) -> Tracker | None:
