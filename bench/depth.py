@@ -91,7 +91,7 @@ def main() -> int:
                         out += people.outgoing(header, poses, *SIZE, values)
                     else:
                         out.append((markers_pub, marker_array(header, poses, *SIZE, placer,
-                                                              2.0, 0.3)))
+                                                              2.0, 0.3, 1.0)))
                     for publisher, msg in out:
                         publisher.publish(msg)
                     times.append(time.perf_counter() - t1)

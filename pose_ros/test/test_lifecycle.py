@@ -14,6 +14,7 @@ from rcl_interfaces.msg import Parameter
 from rcl_interfaces.srv import SetParameters
 from sensor_msgs.msg import Image
 from std_srvs.srv import SetBool
+from visualization_msgs.msg import Marker, MarkerArray
 
 from image_messages import make_image
 from pose_ros_msgs.msg import PersonArray
@@ -127,6 +128,34 @@ def test_cli_configure_then_activate_brings_poses_out(ros, model_dir, photo):
         assert poses is not None and len(poses.persons) == 1
         assert diagnostic_values(ros, NODE)["lifecycle_state"] == "active"
     finally:
+        stop_cleanly(proc, managed)
+
+
+def test_deactivate_takes_the_skeletons_out_of_rviz(ros, model_dir, photo):
+    """The last frame's skeletons would otherwise stand in RViz until their lifetime
+    (marker_lifetime) ends, or for good with a lifetime of 0."""
+    topic = "/lifecycle/markers"
+    proc, managed = start_managed(ros, model_dir, "-r", f"markers:={topic}")
+    got: list[MarkerArray] = []
+    sub = ros.create_subscription(MarkerArray, topic, got.append, 10)
+    try:
+        assert managed.state() == "unconfigured"  # its services answer: ready
+        assert managed.transition(Transition.TRANSITION_CONFIGURE)
+        assert managed.transition(Transition.TRANSITION_ACTIVATE)
+        assert spin_until(ros, managed.subscribed, 10)
+        drawn = lambda: [a for a in got if len(a.markers) > 1]  # noqa: E731
+        for sec in range(1, 6):  # until the node has matched this subscription too
+            managed.send(photo, sec)
+            if spin_until(ros, lambda: bool(drawn()), 2):
+                break
+        (first, *_) = drawn()
+        assert {(m.lifetime.sec, m.lifetime.nanosec) for m in first.markers[1:]} == {(1, 0)}
+        before = len(got)
+        assert managed.transition(Transition.TRANSITION_DEACTIVATE)
+        assert spin_until(ros, lambda: len(got) > before, 5)
+        assert [m.action for m in got[-1].markers] == [Marker.DELETEALL]
+    finally:
+        ros.destroy_subscription(sub)
         stop_cleanly(proc, managed)
 
 

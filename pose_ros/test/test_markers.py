@@ -38,7 +38,21 @@ def test_markers_and_the_drawing_colour_a_person_alike():
     for track_id, index in ((9, 0), (-1, 2)):
         pose = Pose(xy, np.ones(17, np.float32), 1.0, track_id=track_id)
         (joints, *_) = person_markers(Header(), index, pose, np.ones((17, 3)),
-                                      np.ones(17, bool), 0.1)
+                                      np.ones(17, bool), 0.1, 1.0)
         drawn = draw(np.zeros((40, 40, 3), np.uint8), [pose] * (index + 1), 0.5)[20, 20]
         rgb = (joints.color.r, joints.color.g, joints.color.b)
         assert np.allclose(drawn, np.multiply(rgb, 255), atol=1), (drawn, rgb)
+
+
+def test_markers_expire_after_their_lifetime():
+    from std_msgs.msg import Header
+
+    from pose_ros.node.messages import person_markers
+    from pose_ros.types import Pose
+
+    pose = Pose(np.zeros((17, 2), np.float32), np.ones(17, np.float32), 1.0)
+    for lifetime_s, expected in ((2.25, (2, 250_000_000)), (0.0, (0, 0))):
+        markers = person_markers(Header(), 0, pose, np.ones((17, 3)), np.ones(17, bool), 0.1,
+                                 lifetime_s)
+        assert len(markers) == 3
+        assert {(m.lifetime.sec, m.lifetime.nanosec) for m in markers} == {expected}

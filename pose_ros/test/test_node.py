@@ -180,6 +180,20 @@ def test_markers_are_well_formed(feed, annotated):
         assert m.scale.x > 0 and m.scale.y > 0 and m.scale.z > 0 and m.color.a > 0
 
 
+def test_markers_switched_off_leave_no_skeleton_in_rviz(ros, pose_node, feed, annotated):
+    _, client = pose_node
+    feed.send(rgb8(annotated.rgb()), 1_700_000_002_000_000_000)
+    assert spin_until(ros, lambda: len(feed.markers[-1].markers) > 1 if feed.markers else False,
+                      10)
+    before = len(feed.markers)
+    try:
+        assert set_params(ros, client, publish_markers=False)[0].successful
+        assert spin_until(ros, lambda: len(feed.markers) > before, 5)
+        assert [m.action for m in feed.markers[-1].markers] == [Marker.DELETEALL]
+    finally:
+        assert set_params(ros, client, publish_markers=True)[0].successful
+
+
 def test_invalid_parameters_are_refused_with_reasons(ros, pose_node, feed, annotated):
     _, client = pose_node
     for name, value in [("output_stride", 7), ("min_pose_score", 1.5),

@@ -4,6 +4,7 @@ written as bytes by ``cdr_person_array``."""
 from __future__ import annotations
 
 import numpy as np
+from builtin_interfaces.msg import Duration
 from geometry_msgs.msg import Point
 from std_msgs.msg import ColorRGBA, Header
 from visualization_msgs.msg import Marker, MarkerArray
@@ -39,22 +40,30 @@ class MarkerPlacer:
         return back_project(xy, np.full(len(xy), depth), k)
 
 
+def delete_all(header: Header | None = None) -> MarkerArray:
+    """Takes every marker of this topic out of RViz."""
+    return MarkerArray(markers=[Marker(header=header or Header(), action=Marker.DELETEALL)])
+
+
 def marker_array(header: Header, poses: list[Pose], width: int, height: int,
-                 placer: MarkerPlacer, depth: float, min_score: float) -> MarkerArray:
+                 placer: MarkerPlacer, depth: float, min_score: float,
+                 lifetime_s: float) -> MarkerArray:
     """Keypoints, bones and a label per person; a DELETEALL first removes the last frame's."""
-    out = MarkerArray(markers=[Marker(header=header, action=Marker.DELETEALL)])
+    out = delete_all(header)
     scale = depth / max(width, 1) * 6.0
     for i, pose in enumerate(poses):
         out.markers += person_markers(header, i, pose, placer.points(pose.xy, width, height, depth),
-                                      pose.scores >= min_score, scale)
+                                      pose.scores >= min_score, scale, lifetime_s)
     return out
 
 
 def person_markers(header: Header, index: int, pose: Pose, points: np.ndarray,
-                   visible: np.ndarray, scale: float) -> list[Marker]:
+                   visible: np.ndarray, scale: float, lifetime_s: float) -> list[Marker]:
     """One person's keypoints (spheres ``scale`` metres wide), bones and label, drawn at
     ``points`` (17, 3) metres where ``visible``; the label alone when none is (nothing
-    when the points are not all finite either)."""
+    when the points are not all finite either). RViz drops them ``lifetime_s`` after
+    they arrive (0: never) unless the next frame's replace them first: a camera or node
+    that stops leaves no skeleton standing."""
     if not visible.any() and not np.isfinite(points).all():
         return []  # no point measured: nowhere to put even the label
     r, g, b = person_colour(pose, index)
@@ -77,4 +86,9 @@ def person_markers(header: Header, index: int, pose: Pose, points: np.ndarray,
     top = points[visible].min(axis=0) if visible.any() else points.mean(axis=0)
     label.pose.position = Point(x=float(top[0]), y=float(top[1]) - scale * 3, z=float(top[2]))
     label.text = (f"id {pose.track_id} " if pose.track_id >= 0 else "") + f"{pose.score:.2f}"
-    return [joints, bones, label] if joints.points else [label]
+    whole = int(lifetime_s)
+    lifetime = Duration(sec=whole, nanosec=int((lifetime_s - whole) * 1e9))
+    markers = [joints, bones, label] if joints.points else [label]
+    for m in markers:
+        m.lifetime = lifetime
+    return markers

@@ -92,6 +92,9 @@ PARAMS = (
           runtime=True),
     Param("marker_depth", 2.0, "distance of the marker plane from the camera, metres "
           "(without depth)", low=0.1, high=100.0, runtime=True),
+    Param("marker_lifetime", 1.0, "seconds a skeleton stays in RViz with no newer frame (a "
+          "camera or node stopped); 0: until the next frame's", low=0.0, high=3600.0,
+          runtime=True),
     Param("depth", False, "pair an aligned depth image (depth/image, depth/camera_info) with "
           "each colour frame: 3D people on poses_3d, 3D markers, person TF frames"),
     Param("depth_pairing_tolerance", 0.02, "largest stamp difference (s) of a colour frame and "

@@ -19,13 +19,13 @@ from rclpy.publisher import Publisher
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from std_msgs.msg import Header
 from tf2_msgs.msg import TFMessage
-from visualization_msgs.msg import Marker, MarkerArray
+from visualization_msgs.msg import MarkerArray
 
 from pose_ros.depth.image import DepthImageError, depth_image
 from pose_ros.depth.lift import DepthOptions, Person3D, lift_poses
 from pose_ros.node.cdr_person_3d_array import person_3d_array_cdr
 from pose_ros.node.depth_input import LOG_EVERY_S, DepthInput, stamp_ns
-from pose_ros.node.messages import person_markers
+from pose_ros.node.messages import delete_all, person_markers
 from pose_ros.types import Pose
 from pose_ros_msgs.msg import Person3DArray
 
@@ -86,7 +86,8 @@ class People3D(Generic[P]):
         out: list[tuple[P, Any]] = [(self.people_pub, person_3d_array_cdr(
             frame, raw.header.stamp, self.model, poses, people))]
         if values["publish_markers"] and self.markers_pub.get_subscription_count():
-            out.append((self.markers_pub, marker_array_3d(frame, poses, people)))
+            out.append((self.markers_pub, marker_array_3d(frame, poses, people,
+                                                          values["marker_lifetime"])))
         if values["publish_tf"]:
             tf = tf_message(frame, people)
             if tf.transforms:
@@ -103,13 +104,14 @@ class People3D(Generic[P]):
                 **{f"depth_frames_unpaired_{cause}": str(n) for cause, n in unpaired.items()}}
 
 
-def marker_array_3d(header: Header, poses: list[Pose], people: list[Person3D]) -> MarkerArray:
+def marker_array_3d(header: Header, poses: list[Pose], people: list[Person3D],
+                    lifetime_s: float) -> MarkerArray:
     """Each person's valid points and the bones between them, in metres; a DELETEALL
     first removes the last frame's."""
-    out = MarkerArray(markers=[Marker(header=header, action=Marker.DELETEALL)])
+    out = delete_all(header)
     for i, (pose, person) in enumerate(zip(poses, people)):
         out.markers += person_markers(header, i, pose, person.points, person.valid,
-                                      MARKER_SIZE_M)
+                                      MARKER_SIZE_M, lifetime_s)
     return out
 
 

@@ -285,7 +285,15 @@ class PoseNode(LifecycleNode):
 
     def _deactivate(self, state: LifecycleState) -> None:
         self._unsubscribe()
+        if self.state == "active":
+            self._clear_markers()
         super().on_deactivate(state)
+
+    def _clear_markers(self) -> None:
+        """This node's skeletons out of RViz now (deactivated, markers switched off),
+        not left standing until their lifetime ends."""
+        if self.markers_pub.get_subscription_count():
+            self.markers_pub.publish(messages.delete_all())
 
     def _unsubscribe(self) -> None:
         for sub in (self._image_sub, self._info_sub):
@@ -412,6 +420,8 @@ class PoseNode(LifecycleNode):
             pending, self._pending = self._pending, {}
             reset, self._reset_pending = self._reset_pending, False
             self.values.update(pending)  # read by the executor's parameter callback
+        if pending.get("publish_markers") is False and self.state == "active":
+            self._clear_markers()
         if reset:
             estimator.reset()
         changes = estimator_options(self.spec.family, pending)
@@ -512,7 +522,8 @@ class PoseNode(LifecycleNode):
         if (v["publish_markers"] and self.people_3d is None  # with depth: markers in 3D
                 and self.markers_pub.get_subscription_count()):
             outgoing.append((self.markers_pub, messages.marker_array(
-                msg.header, poses, w, h, self.placer, v["marker_depth"], v["min_keypoint_score"])))
+                msg.header, poses, w, h, self.placer, v["marker_depth"], v["min_keypoint_score"],
+                v["marker_lifetime"])))
         if v["publish_debug_image"] and self.debug_pub.get_subscription_count():
             outgoing.append((self.debug_pub, rgb_image(
                 msg.header, draw(image, poses, v["min_keypoint_score"]))))
