@@ -6,16 +6,25 @@ from __future__ import annotations
 import argparse
 import ast
 import sys
+from pathlib import Path
 
 
 def dispatch(args: argparse.Namespace, expected: tuple[type[Exception], ...], prog: str) -> int:
-    """Run ``args.func``; an expected failure is one line on stderr and exit 1, never a
-    traceback (a traceback is kept for the unexpected)."""
+    """Run ``args.func``; an expected failure is one line on stderr and exit 1, Ctrl-C one
+    line and exit 130, never a traceback (a traceback is kept for the unexpected)."""
     try:
         return int(args.func(args))
     except expected as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # what was half made is in temporary files, removed
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+
+
+def path_arg(text: str) -> Path:
+    """A path option: '~' expanded, which no shell does in ``--model-dir=~/models``."""
+    return Path(text).expanduser()
 
 
 def parse_size(text: str) -> tuple[int, int]:

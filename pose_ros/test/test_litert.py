@@ -13,7 +13,7 @@ from pose_ros.api import create_estimator
 from pose_ros.backends import BackendUnavailable, choose_backend, create_backend
 from pose_ros.backends.onnxruntime_backend import OnnxRuntimeBackend
 from pose_ros.models.converted import converted_entry
-from pose_ros.models.locate import ModelNotFoundError, model_files
+from pose_ros.models.locate import model_files
 from pose_ros.models.registry import model_names, model_spec
 from pose_ros.movenet_constants import MULTIPOSE_BOX_SCORE_IDX
 
@@ -150,7 +150,7 @@ def test_without_a_tflite_file_auto_says_why_it_runs_onnxruntime(model_dir):
     with pytest.raises(BackendUnavailable, match=r"backend litert: LiteRT has no "
                                            r"posenet_mobilenet\.stride8\.tflite in .*"
                                            r"posenet_mobilenet at stride 16; "
-                                           r"'pose-ros-models --model-dir .* convert'"):
+                                           r"`pose-ros-models --model-dir .* convert`"):
         create_backend("litert", files, input_shapes={"image": (1, 257, 257, 3)})
 
 
@@ -159,7 +159,7 @@ def test_an_estimator_on_litert_finds_the_same_pose(name, model_dir, astronaut):
     assert_same_poses_as_onnxruntime(name, "litert", astronaut, model_dir)
 
 
-def test_a_missing_tflite_file_falls_back_and_a_damaged_one_is_refused(model_dir, tmp_path):
+def test_a_missing_or_damaged_tflite_file_falls_back_and_litert_says_why(model_dir, tmp_path):
     spec = model_spec("movenet_lightning")
     for name in ("converted.json", spec.onnx_filename()):  # a copy without the .tflite
         (tmp_path / name).write_bytes((model_dir / name).read_bytes())
@@ -168,8 +168,14 @@ def test_a_missing_tflite_file_falls_back_and_a_damaged_one_is_refused(model_dir
     backend, why = choose_backend("auto", files)
     if backend not in ("tensorrt", "cuda"):
         assert backend == "onnxruntime"
-        assert f"'pose-ros-models --model-dir {tmp_path} convert' makes them" in why
+        assert f"`pose-ros-models --model-dir {tmp_path} convert` makes them" in why
     data = (model_dir / spec.tflite_filename()).read_bytes()
     (tmp_path / spec.tflite_filename()).write_bytes(data[: len(data) // 2])
-    with pytest.raises(ModelNotFoundError, match=r"movenet_lightning\.tflite does not match"):
-        model_files(spec, tmp_path)
+    files = model_files(spec, tmp_path)  # the ONNX file still serves every other backend
+    assert files.tflite is None
+    backend, why = choose_backend("auto", files)
+    if backend not in ("tensorrt", "cuda"):
+        assert backend == "onnxruntime" and "movenet_lightning.tflite does not match" in why
+    with pytest.raises(BackendUnavailable, match=r"movenet_lightning\.tflite does not match "
+                                                 r"its recorded SHA-256"):
+        create_backend("litert", files, input_shapes={"input": (1, 192, 192, 3)})

@@ -58,3 +58,11 @@ def test_a_model_linked_from_outside_the_model_directory_is_refused(model_copy, 
     code, out = start(model_copy)
     assert code == 1 and "Traceback" not in out, out
     assert "outside the model directory" in out, out
+
+
+def test_a_damaged_record_is_one_clear_error(model_copy):
+    record = model_copy / "converted.json"
+    record.write_text(record.read_text()[:300])  # a copy stopped half way
+    code, out = start(model_copy)
+    assert code == 1 and "Traceback" not in out, out
+    assert str(record) in out and "move it aside" in out, out

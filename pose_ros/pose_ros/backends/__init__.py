@@ -34,13 +34,18 @@ def backend_usable(name: str, files: ModelFiles | None = None) -> tuple[bool, st
         return cuda_available()
     if name == "litert":
         from pose_ros.backends.litert_backend import litert_available
+        from pose_ros.models.command import models_command
 
         usable, why = litert_available()
+        if usable and files is not None and files.tflite_problem:
+            return False, files.tflite_problem
         if usable and files is not None and files.tflite is None:
             model_dir = files.onnx.parent
             return False, (f"LiteRT has no {files.onnx.stem}.tflite in {model_dir} (it runs "
-                           f"{_litert_models()}; 'pose-ros-models --model-dir {model_dir} "
-                           "convert' makes them)")
+                           f"{_litert_models()}; "
+                           f"{models_command('convert', model_dir=model_dir)} makes them, or "
+                           f"{models_command('import', 'FILE', model_dir=model_dir)} brings "
+                           "them from an archive exported where they were made)")
         return usable, why
     return True, "ONNX Runtime on the CPU"
 

@@ -27,8 +27,10 @@ class ModelFiles:
     """The verified files of one model (at one output stride) that backends load."""
 
     onnx: Path
-    #: None where LiteRT has no file for it (a model or a PoseNet stride it does not run)
+    #: None where LiteRT has no file for it (a model or a PoseNet stride it does not run,
+    #: or one not copied) or where the file is damaged (``tflite_problem`` says how)
     tflite: Path | None = None
+    tflite_problem: str = ""
     tflite_outputs: dict[str, str] = field(default_factory=dict)  # TFLite tensor -> output
     #: what 'auto' runs on a CPU for this model (measured; the model registry)
     cpu_backend: str = "onnxruntime"

@@ -5,17 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from pose_ros.bag.make import DEFAULT_START_NS, STORAGES, MakeOptions
+from pose_ros.command_line import path_arg
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="bag_command", required=True, metavar="COMMAND")
 
     make = sub.add_parser("make", help="write a bag of camera images from a video or image folder")
-    make.add_argument("source", type=Path, help="video file, or folder of images (sorted by name)")
-    make.add_argument("output", type=Path, help="bag folder to create (must not exist)")
+    make.add_argument("source", type=path_arg,
+                      help="video file, or folder of images (sorted by name)")
+    make.add_argument("output", type=path_arg, help="bag folder to create (must not exist)")
     make.add_argument("--topic", default=MakeOptions.topic,
                       help="image topic (default %(default)s)")
     make.add_argument("--frame-id", default=MakeOptions.frame_id)
@@ -29,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                            "(default %(default)s)")
     make.add_argument("--start", type=float, default=DEFAULT_START_NS / 1e9,
                       help="stamp of the first frame, seconds since the epoch")
-    make.add_argument("--depth", type=Path, metavar="FILE_OR_FOLDER",
+    make.add_argument("--depth", type=path_arg, metavar="FILE_OR_FOLDER",
                       help="aligned depth images: 16-bit PNG/TIFF in mm or 32-bit float TIFF "
                            "in m; one file for every frame, or a folder of one per frame")
     make.add_argument("--depth-topic", default="",
@@ -42,7 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     play = sub.add_parser("play",
                           help="publish a bag's images (colour and depth) and camera_info at "
                                "the recorded rate")
-    play.add_argument("bag", type=Path)
+    play.add_argument("bag", type=path_arg)
     play.add_argument("--rate", type=float, default=1.0, help="rate factor (default %(default)s)")
     play.add_argument("--loop", action="store_true")
     play.add_argument("--start-offset", type=float, default=0.0, help="seconds into the bag")
@@ -53,14 +54,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     play.set_defaults(func=cmd_play)
 
     record = sub.add_parser("record", help="record topics to a new bag until interrupted")
-    record.add_argument("output", type=Path)
+    record.add_argument("output", type=path_arg)
     record.add_argument("topics", nargs="+")
     record.add_argument("--storage", choices=sorted(STORAGES), default="sqlite3")
     record.set_defaults(func=cmd_record)
 
     inspect = sub.add_parser("inspect", help="topics, counts, duration and a summary of poses "
                                              "and depth images")
-    inspect.add_argument("bag", type=Path)
+    inspect.add_argument("bag", type=path_arg)
     inspect.add_argument("--json", action="store_true", help="print JSON instead of text")
     inspect.set_defaults(func=cmd_inspect)
 

@@ -7,12 +7,12 @@ import argparse
 import itertools
 from pathlib import Path
 
-from pose_ros.command_line import parse_set, parse_size
+from pose_ros.command_line import parse_set, parse_size, path_arg
 from pose_ros.models.registry import model_names
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("dataset", type=Path,
+    parser.add_argument("dataset", type=path_arg,
                         help="COCO-format folder: images/ and person_keypoints.json")
     parser.add_argument("--model", dest="models", action="append", choices=model_names(),
                         help="model to evaluate (repeatable; default: all)")
@@ -21,8 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="estimator option and its values, e.g. output_stride=8,16 "
                              "(repeatable: every model runs every combination)")
     parser.add_argument("--backend", default="onnxruntime")
-    parser.add_argument("--model-dir", type=Path, help="default: $POSE_ROS_MODEL_DIR or the cache")
-    parser.add_argument("--out", type=Path, default=Path("eval"),
+    parser.add_argument("--model-dir", type=path_arg,
+                        help="default: $POSE_ROS_MODEL_DIR or the cache")
+    parser.add_argument("--out", type=path_arg, default=Path("eval"),
                         help="folder for eval.json, eval.md and worst-case images")
     parser.add_argument("--worst", type=int, default=0, metavar="N",
                         help="write annotated images of the N worst images per run")

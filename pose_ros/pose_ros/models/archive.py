@@ -32,12 +32,13 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from pose_ros.models.command import models_command
 from pose_ros.models.converted import (
     is_converted,
     manifest_text,
     read_manifest,
+    record,
     reference_path,
-    write_manifest,
 )
 from pose_ros.models.fetch import copy_hashing, sha256_file
 from pose_ros.models.registry import CONVERTED_MANIFEST, model_names, model_spec
@@ -110,8 +111,8 @@ def export_models(archive: Path, model_dir: Path, models: list[str] | None = Non
     not_ready = [n for n in names if not is_converted(model_spec(n), model_dir)]
     if not_ready:
         raise ArchiveError(f"{', '.join(not_ready)} not converted and verified in {model_dir}: "
-                           f"run 'pose-ros-models --model-dir {model_dir} convert "
-                           f"{' '.join(not_ready)}', or name only the models to export")
+                           f"run {models_command('convert', *not_ready, model_dir=model_dir)}, "
+                           "or name only the models to export")
     recorded = read_manifest(model_dir)
     entries = {n: recorded[n] for n in names}
     converted = manifest_text(entries).encode()
@@ -263,7 +264,7 @@ def _unpack_verified(archive: Path, staging: Path) -> ArchiveManifest:
             if manifest is None:
                 if name != ARCHIVE_MANIFEST or member.size > MAX_MANIFEST_BYTES:
                     raise _refuse(archive, f"it does not start with {ARCHIVE_MANIFEST}: not an "
-                                           "archive made by 'pose-ros-models export'")
+                                           f"archive made by {models_command('export')}")
                 src = tar.extractfile(member)
                 assert src is not None  # _check_member refuses all but regular files
                 manifest = _parse_manifest(archive, _read(archive, name, src.read, -1))
@@ -339,13 +340,8 @@ def _move_into_place(staging: Path, model_dir: Path, converted: dict) -> None:
         staging.chmod(0o755)
         os.replace(staging, model_dir)
         return
-    try:
-        entries = read_manifest(model_dir)
-    except ValueError as e:
-        raise ArchiveError(f"{model_dir / CONVERTED_MANIFEST} is not valid JSON ({e}); move "
-                           "it aside and import again") from None
+    read_manifest(model_dir)  # a damaged record fails before any file is replaced
     for path in staging.iterdir():
         if path.name != CONVERTED_MANIFEST:
             os.replace(path, model_dir / path.name)
-    entries.update(converted)
-    write_manifest(model_dir, entries)
+    record(model_dir, converted)

