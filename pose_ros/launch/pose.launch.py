@@ -3,10 +3,11 @@
     ros2 launch pose_ros pose.launch.py image:=/camera/image_raw model:=movenet_thunder
 
 Runs: pose_node --ros-args --params-file <params_file> [-p model:=..] [-p backend:=..]
-[-p threads:=..] [-p depth:=..] [-p autostart:=..] -r image:=<image>
--r camera_info:=<camera_info> -r depth/image:=<depth_image>
+[-p threads:=..] [-p depth:=..] [-p autostart:=..] [-p use_compressed:=..]
+-r image:=<image> -r camera_info:=<camera_info> -r depth/image:=<depth_image>
 -r depth/camera_info:=<depth_camera_info>
-model, backend, threads, depth and autostart override the params file only when given. The
+model, backend, threads, depth, autostart and use_compressed override the params file only
+when given. The
 node is a launch_ros LifecycleNode: with autostart:=false it waits, unconfigured, for a
 lifecycle manager, and an including launch file can drive or watch its transitions
 (launch_ros ChangeState / OnStateTransition). The launch ends with the node, and fails
@@ -40,7 +41,7 @@ from pose_ros.node.parameters import BY_NAME
 
 # launch arguments that set the node parameter of the same name; empty (the default)
 # leaves the params file's value
-OVERRIDES = ("model", "backend", "threads", "depth", "autostart")
+OVERRIDES = ("model", "backend", "threads", "depth", "autostart", "use_compressed")
 
 
 @dataclass(frozen=True)

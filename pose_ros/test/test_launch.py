@@ -181,8 +181,8 @@ def test_every_launch_argument_is_described():
         out = ros2("launch", "pose_ros", launch_file, "--show-args").stdout
         assert "no description given" not in out, out
         for name in ("image", "camera_info", "params_file", "model", "backend", "threads",
-                     "depth", "autostart", "cameras", "depth_image", "depth_camera_info",
-                     "rviz"):
+                     "depth", "autostart", "use_compressed", "cameras", "depth_image",
+                     "depth_camera_info", "rviz"):
             assert f"'{name}':" in out, (launch_file, out)
 
 
@@ -310,14 +310,17 @@ def test_a_failing_node_fails_the_launch(launches):
     assert not launch.left(), out
 
 
-def test_bag_replay_launch_plays_a_bag_into_the_node(launches, shared_data, model_dir, tmp_path):
-    # the README's two commands, with its video.mp4 a real one
-    make = readme_command("pose-ros bag make video.mp4")
+@pytest.mark.parametrize("compressed", [False, True], ids=["raw", "compressed"])
+def test_bag_replay_launch_plays_a_bag_into_the_node(launches, shared_data, model_dir, tmp_path,
+                                                     compressed):
+    # the README's two commands, with its video.mp4 a real one (JPEG frames: the node
+    # told use_compressed, as a launch argument)
+    make = readme_command("pose-ros bag make video.mp4") + ["--compressed"] * compressed
     made = subprocess.run([str(shared_data / VIDEO) if a == "video.mp4" else a for a in make],
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert made.returncode == 0, made.stderr
-    launch = start(launches, readme_command("ros2 launch pose_ros bag_replay.launch.py"),
-                   cwd=tmp_path)
+    launch = start(launches, readme_command("ros2 launch pose_ros bag_replay.launch.py")
+                   + ["use_compressed:=true"] * compressed, cwd=tmp_path)
     poses = echo_poses(launch)
     # a frame of the bag: `bag make` stamps them from 2023-11-14 22:13:20 on
     assert 1_700_000_000 <= poses["header"]["stamp"]["sec"] < 1_700_000_060, poses["header"]
