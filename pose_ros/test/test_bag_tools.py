@@ -125,6 +125,20 @@ def test_a_frame_rate_or_start_offset_that_cannot_be_is_refused(shared_data, tmp
     assert "Traceback" not in played.stderr
 
 
+def test_topics_to_play_must_be_in_the_bag_and_their_types_known(mcap_bag):
+    """A typo in --topics dropped that stream without a word; a type not installed here
+    (the bag made elsewhere) gave a traceback."""
+    from pose_ros.bag.typestore import message_class
+
+    played = pose_ros("bag", "play", str(mcap_bag), "--topics", "/camera/image_raw",
+                      "/camera/imag_raw")
+    assert played.returncode == 1 and "Traceback" not in played.stderr, played.stderr
+    assert "has no topic /camera/imag_raw (it has /camera/camera_info, /camera/image_raw)" \
+        in played.stderr, played.stderr
+    with pytest.raises(ValueError, match="message type foo_msgs/msg/Bar is not installed here"):
+        message_class("foo_msgs/msg/Bar")
+
+
 def test_make_with_depth_writes_aligned_depth_that_inspect_and_the_core_read(shared_data,
                                                                              tmp_path):
     colour = tmp_path / "colour"

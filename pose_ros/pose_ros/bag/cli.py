@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from pose_ros.bag import WAIT_FOR_SUBSCRIBERS_S
 from pose_ros.bag.make import DEFAULT_START_NS, STORAGES, MakeOptions
 from pose_ros.command_line import path_arg
 
@@ -49,8 +50,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     play.add_argument("--start-offset", type=float, default=0.0, help="seconds into the bag")
     play.add_argument("--clock", action="store_true", help="publish /clock (for use_sim_time)")
     play.add_argument("--topics", nargs="+", default=[], help="topics to play (default: images)")
-    play.add_argument("--wait-for-subscribers", type=float, default=0.0, metavar="SECONDS",
-                      help="hold the first message until every topic has a subscriber")
+    play.add_argument("--wait-for-subscribers", type=float,
+                      default=WAIT_FOR_SUBSCRIBERS_S, metavar="SECONDS",
+                      help="hold the first message until every topic has a subscriber, at "
+                           "most SECONDS (default %(default)s; 0: play at once)")
     play.set_defaults(func=cmd_play)
 
     record = sub.add_parser("record", help="record topics to a new bag until interrupted")

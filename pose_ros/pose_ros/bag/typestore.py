@@ -36,4 +36,8 @@ def typestore() -> Typestore:
 def message_class(msgtype: str) -> type:
     """The rclpy message class of a type name such as ``sensor_msgs/msg/Image``."""
     package, kind, name = msgtype.split("/")
-    return getattr(importlib.import_module(f"{package}.{kind}"), name)
+    try:
+        return getattr(importlib.import_module(f"{package}.{kind}"), name)
+    except (ImportError, AttributeError):
+        raise ValueError(f"message type {msgtype} is not installed here: source the "
+                         f"workspace that builds {package}, or leave its topics out") from None

@@ -19,6 +19,7 @@ from rclpy.publisher import Publisher
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from rosbags.rosbag2 import Reader
 
+from pose_ros.bag import WAIT_FOR_SUBSCRIBERS_S
 from pose_ros.bag.typestore import message_class
 from pose_ros.progress import ProgressBar
 
@@ -33,7 +34,7 @@ class PlayOptions:
     start_offset_s: float = 0.0
     clock: bool = False  # publish /clock from the bag's time, for use_sim_time
     topics: tuple[str, ...] = ()  # empty: every image and camera_info topic
-    wait_for_subscribers_s: float = 0.0  # hold the first message until someone listens
+    wait_for_subscribers_s: float = WAIT_FOR_SUBSCRIBERS_S
     depth: int = 10
 
 
@@ -46,6 +47,10 @@ def play_bag(node: Node, path: Path, options: PlayOptions = PlayOptions()) -> in
     qos = QoSProfile(depth=options.depth, reliability=ReliabilityPolicy.RELIABLE)
     published = 0
     with Reader(path) as reader:
+        missing = sorted(set(options.topics) - {c.topic for c in reader.connections})
+        if missing:  # a typo would drop a stream without a word
+            raise ValueError(f"{path} has no topic {', '.join(missing)} (it has "
+                             f"{', '.join(sorted({c.topic for c in reader.connections}))})")
         connections = [c for c in reader.connections
                        if (c.topic in options.topics if options.topics
                            else c.msgtype in IMAGE_TYPES)]
