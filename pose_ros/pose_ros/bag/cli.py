@@ -52,8 +52,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     play.add_argument("--topics", nargs="+", default=[], help="topics to play (default: images)")
     play.add_argument("--wait-for-subscribers", type=float,
                       default=WAIT_FOR_SUBSCRIBERS_S, metavar="SECONDS",
-                      help="hold the first message until every topic has a subscriber, at "
-                           "most SECONDS (default %(default)s; 0: play at once)")
+                      help="hold the first message until every topic has a subscriber (at "
+                           "most SECONDS, default %(default)s), then 2 s for them to match "
+                           "the player too; 0: play at once")
     play.set_defaults(func=cmd_play)
 
     record = sub.add_parser("record", help="record topics to a new bag until interrupted")

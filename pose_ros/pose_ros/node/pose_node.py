@@ -127,6 +127,10 @@ class PoseNode(LifecycleNode):
         self._pending: dict[str, object] = {}
         self._reset_pending = False
         self._lock = threading.Lock()
+        # the outputs are open (active): a frame in flight as the node deactivates publishes
+        # before the markers are cleared or not at all, never after
+        self._publish_lock = threading.Lock()
+        self._publishing = False
         self._stop = threading.Event()
         self.failure = ""  # why the last transition failed
         self.add_on_set_parameters_callback(self._on_set_parameters)
@@ -278,6 +282,8 @@ class PoseNode(LifecycleNode):
             raise RuntimeError("the inference thread has ended: clean up, then configure")
         if super().on_activate(state) != TransitionCallbackReturn.SUCCESS:
             raise RuntimeError("the managed publishers did not activate")
+        with self._publish_lock:
+            self._publishing = True
         self._subscribe()
         self._active_since = self._heard_at = time.monotonic()  # silent from now: reported
         topic = "image/compressed" if self.values["use_compressed"] else "image"
@@ -285,9 +291,20 @@ class PoseNode(LifecycleNode):
 
     def _deactivate(self, state: LifecycleState) -> None:
         self._unsubscribe()
-        if self.state == "active":
-            self._clear_markers()
+        with self._publish_lock:
+            if self._publishing:
+                self._clear_markers()
+            self._publishing = False
         super().on_deactivate(state)
+
+    def _publish_all(self, outgoing: list[tuple[Any, Any]]) -> bool:
+        """Publish ``outgoing`` while the node is active; False once it is not."""
+        with self._publish_lock:
+            if not self._publishing:
+                return False
+            for publisher, out in outgoing:
+                publisher.publish(out)
+            return True
 
     def _clear_markers(self) -> None:
         """This node's skeletons out of RViz now (deactivated, markers switched off),
@@ -420,8 +437,10 @@ class PoseNode(LifecycleNode):
             pending, self._pending = self._pending, {}
             reset, self._reset_pending = self._reset_pending, False
             self.values.update(pending)  # read by the executor's parameter callback
-        if pending.get("publish_markers") is False and self.state == "active":
-            self._clear_markers()
+        if pending.get("publish_markers") is False:
+            with self._publish_lock:
+                if self._publishing:
+                    self._clear_markers()
         if reset:
             estimator.reset()
         changes = estimator_options(self.spec.family, pending)
@@ -528,16 +547,15 @@ class PoseNode(LifecycleNode):
             outgoing.append((self.debug_pub, rgb_image(
                 msg.header, draw(image, poses, v["min_keypoint_score"]))))
         t5 = time.perf_counter()
-        for publisher, out in outgoing:
-            publisher.publish(out)
+        if not self._publish_all(outgoing):
+            return  # deactivated under this frame
         t6 = time.perf_counter()
         served_at = time.monotonic()  # latency and rate: of the poses, not the 3D after them
         refine = estimator.second_pass_s
         stage_s = [t1 - t0, t2 - t1, t3 - t2, t4 - t3 - refine, refine, t5 - t4, t6 - t5]
         if self.people_3d is not None:
             try:
-                for publisher, out in self.people_3d.outgoing(msg.header, poses, w, h, v):
-                    publisher.publish(out)
+                self._publish_all(self.people_3d.outgoing(msg.header, poses, w, h, v))
             except Exception as e:  # the poses are out: a fault in 3D costs the 3D alone
                 self._reject("depth_error", f"{type(e).__name__}: {e}",
                              what="3D outputs failed", error=True)
