@@ -123,8 +123,10 @@ def test_cuda_backend_matches_the_cpu_on_a_real_image(name, model_dir, astronaut
 
 
 def test_missing_model_names_the_file_and_the_fix(tmp_path):
+    # the command as it runs here: by name on PATH, else through ros2 run (the core leg)
     with pytest.raises(ModelNotFoundError, match=r"movenet_thunder\.onnx is missing; run "
-                                                 r"`pose-ros-models --model-dir .* convert"):
+                                                 r"`(ros2 run pose_ros )?pose-ros-models "
+                                                 r"--model-dir .* convert"):
         onnx_model_path(model_spec("movenet_thunder"), tmp_path)
 
 

@@ -150,7 +150,8 @@ def test_without_a_tflite_file_auto_says_why_it_runs_onnxruntime(model_dir):
     with pytest.raises(BackendUnavailable, match=r"backend litert: LiteRT has no "
                                            r"posenet_mobilenet\.stride8\.tflite in .*"
                                            r"posenet_mobilenet at stride 16; "
-                                           r"`pose-ros-models --model-dir .* convert`"):
+                                           r"`(ros2 run pose_ros )?pose-ros-models "
+                                           r"--model-dir .* convert`"):
         create_backend("litert", files, input_shapes={"image": (1, 257, 257, 3)})
 
 
@@ -168,7 +169,7 @@ def test_a_missing_or_damaged_tflite_file_falls_back_and_litert_says_why(model_d
     backend, why = choose_backend("auto", files)
     if backend not in ("tensorrt", "cuda"):
         assert backend == "onnxruntime"
-        assert f"`pose-ros-models --model-dir {tmp_path} convert` makes them" in why
+        assert f"pose-ros-models --model-dir {tmp_path} convert` makes them" in why
     data = (model_dir / spec.tflite_filename()).read_bytes()
     (tmp_path / spec.tflite_filename()).write_bytes(data[: len(data) // 2])
     files = model_files(spec, tmp_path)  # the ONNX file still serves every other backend
