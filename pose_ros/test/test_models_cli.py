@@ -104,3 +104,14 @@ def test_conversions_at_once_keep_each_others_models(tmp_path):
         w.join(60)
     assert all(w.exitcode == 0 for w in workers)
     assert len(read_manifest(tmp_path)) == 1 + 4 * 40
+
+
+def test_list_says_what_each_model_is_and_its_licence(model_dir):
+    from pose_ros.models.registry import model_names, model_spec
+
+    run = models_cli("--model-dir", str(model_dir), "list")
+    assert run.returncode == 0, run.stderr
+    for name in model_names():
+        spec = model_spec(name)
+        assert f"{name:20} {spec.description} ({spec.license}; {spec.origin})" in run.stdout
+    assert "MoveNet SinglePose Lightning v4 (Apache-2.0; " in run.stdout

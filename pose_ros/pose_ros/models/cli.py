@@ -60,6 +60,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         present = spec_files_present(spec, args.model_dir)
         print(f"{name:20} {spec.family:20} {'yes' if present else 'no':8} "
               f"{'yes' if converted else 'no':10} {files}")
+    print(f"\n{'model':20} what, its licence and origin")
+    for name in _models(args.models):
+        spec = model_spec(name)
+        print(f"{name:20} {spec.description} ({spec.license}; {spec.origin})")
     return 0
 
 

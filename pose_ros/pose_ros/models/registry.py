@@ -20,11 +20,11 @@ CONVERTED_MANIFEST = "converted.json"
 
 @dataclass(frozen=True)
 class TensorSpec:
+    """A model tensor (the manifest also says what it holds, for the reader)."""
+
     name: str
     dtype: str
     shape: tuple[Dim, ...]
-    meaning: str = ""
-    value_range: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,6 @@ class ModelSpec:
     description: str
     origin: str
     license: str
-    keypoints: str
     files: dict[str, str]  # source file name -> SHA-256
     input: TensorSpec
     verify_shape: tuple[int, ...]  # concrete input shape used to verify conversion
@@ -86,10 +85,7 @@ class SourcePackage:
 
 
 def _tensor(d: dict) -> TensorSpec:
-    rng = d.get("range")
-    return TensorSpec(name=d["name"], dtype=d["dtype"], shape=tuple(d["shape"]),
-                      meaning=d.get("meaning", d.get("layout", "")),
-                      value_range=tuple(rng) if rng else None)
+    return TensorSpec(name=d["name"], dtype=d["dtype"], shape=tuple(d["shape"]))
 
 
 @lru_cache(maxsize=1)
@@ -107,6 +103,9 @@ def model_spec(name: str) -> ModelSpec:
     if name not in models:
         raise KeyError(f"unknown model {name!r}; known models: {', '.join(sorted(models))}")
     d = models[name]
+    if d["keypoints"] != "coco17":  # the decoders, messages and skeleton know these alone
+        raise ValueError(f"model {name!r} gives {d['keypoints']} keypoints; pose_ros reads "
+                         "COCO's 17 only")
     inp = d["input"]
     return ModelSpec(
         name=name,
@@ -114,7 +113,6 @@ def model_spec(name: str) -> ModelSpec:
         description=d["description"],
         origin=d["origin"],
         license=d["license"],
-        keypoints=d["keypoints"],
         files=dict(d["files"]),
         input=_tensor(inp),
         verify_shape=tuple(inp.get("verify_shape", inp["shape"])),
