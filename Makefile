@@ -221,6 +221,7 @@ docs-posenet: models
 # The real node end to end through DDS, with the performance targets (PASS/FAIL/UNCLEAR).
 # DOCS=1 also rewrites docs/performance.md's table with this run's, targets met or not.
 bench: models
+	rm -f $(ROOT)/out/bench/bench.md  # a run that crashes leaves no table for DOCS=1
 	status=0; $(RUN) python bench/node.py $(BENCH_ARGS) || status=$$?; \
 	$(if $(DOCS),python3 tools/replace_block.py docs/performance.md bench-table \
 		< $(ROOT)/out/bench/bench.md;) exit $$status

@@ -2,9 +2,10 @@
 would choose instead of pose_node. It takes the deserialized Image, reshapes its
 bytes with numpy, resizes the frame to the model's input with OpenCV, runs ONNX
 Runtime, reads the keypoints back into pixels and publishes a PersonArray, all in
-the subscription callback. The same model files and the same camera QoS as
-pose_node; none of its engineering (raw CDR, a frame slot and an inference thread,
-reused buffers, the tracked crop, PoseNet's multi-pose decoding).
+the subscription callback. The same model files as pose_node, and the sensor-data
+QoS most nodes take (best effort like pose_node's, depth 5 where it keeps 1); none of
+its engineering (raw CDR, a frame slot and an inference thread, reused buffers, the
+tracked crop, PoseNet's multi-pose decoding).
 
 The ``model`` parameter picks the model: MoveNet Lightning and Thunder (letterboxed
 to their square input), MultiPose (letterboxed to 256x256) or PoseNet (stride 16 at
@@ -95,8 +96,8 @@ class NaivePose:
         return [(float(xys[:, 2].mean()), xys)], 1.0, 0, 0
 
     def on_image(self, msg: Image) -> None:
-        frame = np.frombuffer(msg.data, np.uint8).reshape(msg.height, msg.width, 3)
-        rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+        # the bench camera sends rgb8, the models' own order
+        rgb = np.frombuffer(msg.data, np.uint8).reshape(msg.height, msg.width, 3)
         people, scale, top, left = self.decode(rgb)
         out = PersonArray(header=msg.header, image_width=msg.width, image_height=msg.height,
                           model=self.model)
