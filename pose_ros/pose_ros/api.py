@@ -15,7 +15,7 @@ threads use their own from :func:`create_estimator`.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -50,13 +50,17 @@ def create_estimator(model: str = "movenet_lightning", backend: str = "auto",
     return cls(spec, directory, make, config_cls(**options))
 
 
-def check_options(model: str, names: Iterable[str]) -> None:
-    """Raise a one-line ValueError when ``model``'s family takes no option of one of
-    ``names`` (its config's fields), before any model is loaded."""
-    known = {f.name for f in fields(FAMILIES[model_spec(model).family][1])}
-    unknown = set(names) - known
+def check_options(model: str, options: Mapping[str, Any]) -> None:
+    """Raise a one-line ValueError when ``model``'s family takes no option named as one
+    of ``options`` (its config's fields), or cannot take its value, before any model is
+    loaded."""
+    spec = model_spec(model)
+    config = FAMILIES[spec.family].config
+    known = {f.name for f in fields(config)}
+    unknown = set(options) - known
     if unknown:
         raise ValueError(f"{model} has no option(s) {sorted(unknown)}; it takes {sorted(known)}")
+    config(**options).validate(spec)
 
 
 def cached_estimator(model: str, backend: str = "auto",

@@ -91,3 +91,36 @@ def test_option_errors_are_clear(shared_data, model_dir, tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 1 and "Traceback" not in run.stderr
     assert re.search(r"no option.*output_stride", run.stderr), run.stderr
+
+
+def eval_run(dataset, tmp_path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["pose-ros", "eval", str(dataset), "--out", str(tmp_path / "out"),
+                           *args], capture_output=True, text=True, timeout=120)
+
+
+def test_a_bad_value_anywhere_in_the_grid_stops_before_any_run(shared_data, model_dir,
+                                                                tmp_path):
+    run = eval_run(shared_data / "coco-mini-train", tmp_path, "--model", "posenet_mobilenet",
+                   "--set", "output_stride=16,7", "--model-dir", str(model_dir))
+    assert run.returncode == 1, run.stderr
+    assert run.stderr == ("pose-ros eval: error: output_stride must be one of [8, 16, 32], "
+                          "not 7\n"), run.stderr  # and no model ran before it
+
+
+@pytest.mark.parametrize("damage", ["no keypoints", "not json", "no images"])
+def test_a_dataset_that_cannot_be_scored_is_one_line(shared_data, model_dir, tmp_path, damage):
+    source = shared_data / "coco-mini-train"
+    dataset = tmp_path / "dataset"
+    (dataset / "images").mkdir(parents=True)
+    truth = json.loads((source / "person_keypoints.json").read_text())
+    if damage != "no images":
+        for image in truth["images"]:
+            (dataset / "images" / image["file_name"]).symlink_to(
+                source / "images" / image["file_name"])
+    text = json.dumps({**truth, "annotations": []} if damage == "no keypoints" else truth)
+    (dataset / "person_keypoints.json").write_text(text[:100] if damage == "not json" else text)
+    run = eval_run(dataset, tmp_path, "--model", "movenet_lightning",
+                   "--model-dir", str(model_dir))
+    assert run.returncode == 1 and run.stderr.count("\n") == 1, run.stderr
+    named = dataset / ("images" if damage == "no images" else "person_keypoints.json")
+    assert run.stderr.startswith(f"pose-ros eval: error: {named}"), run.stderr

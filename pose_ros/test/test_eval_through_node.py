@@ -16,14 +16,17 @@ MODEL = "movenet_lightning"
 
 def test_the_node_scores_as_the_core(shared_data, model_dir, tmp_path):
     dataset = shared_data / "coco-mini-train"
+    # min_pose_score=0 as a user writes it: a whole number for a double parameter
     run = subprocess.run(["pose-ros", "eval", str(dataset), "--model", MODEL, "--through-node",
-                          "--model-dir", str(model_dir), "--out", str(tmp_path)],
+                          "--set", "min_pose_score=0", "--model-dir", str(model_dir),
+                          "--out", str(tmp_path)],
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr
     print("\n" + run.stdout)
     through_node = json.loads((tmp_path / "eval.json").read_text())[0]
     # the core with the values the node ships for the options its estimator takes
     shipped = {name: BY_NAME[name].default for name in options_of(model_spec(MODEL).family)}
+    shipped["min_pose_score"] = 0.0
     core, _ = evaluate(dataset, load_truth(dataset), MODEL, shipped,
                        core_estimators(model_dir=model_dir))
     print(f"core, shipped values {shipped}: AP {core.metrics['AP']}, "

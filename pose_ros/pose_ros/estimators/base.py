@@ -77,6 +77,9 @@ class EstimatorConfig(Protocol):
     def untracked(self) -> str:
         """Why people get no track id ('' where they do)."""
 
+    def validate(self, spec: ModelSpec) -> None:
+        """Raise a one-line ValueError for a value ``spec``'s model cannot take."""
+
 
 def validate_shared(config: EstimatorConfig) -> None:
     """What the families' configs share: a switch is true or false, a number a number,

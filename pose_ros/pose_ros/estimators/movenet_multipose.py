@@ -62,7 +62,7 @@ class MultiPoseConfig:
     filter: OneEuroConfig = OneEuroConfig()
     max_gap_s: float = DEFAULT_MAX_GAP_S
 
-    def validate(self) -> None:
+    def validate(self, spec: ModelSpec) -> None:
         validate_shared(self)
         divisor = MULTIPOSE_DIMENSION_DIVISOR
         if self.max_dimension < divisor or self.max_dimension % divisor:
@@ -93,7 +93,7 @@ class MoveNetMultiPoseEstimator(PoseEstimator):
     def __init__(self, spec: ModelSpec, model_dir: Path, make_backend: BackendFactory,
                  config: MultiPoseConfig = MultiPoseConfig()) -> None:
         super().__init__(spec, model_dir, make_backend)
-        config.validate()
+        config.validate(spec)
         self.config = config
         self._buffers = InputBuffers()
         self._tracker = make_tracker(config.tracking)
@@ -101,7 +101,7 @@ class MoveNetMultiPoseEstimator(PoseEstimator):
 
     def configure(self, **changes: Any) -> None:
         config = replace(self.config, **changes)
-        config.validate()
+        config.validate(self.spec)
         if config.tracking != self.config.tracking:
             self._tracker = make_tracker(config.tracking)
         self.config = config

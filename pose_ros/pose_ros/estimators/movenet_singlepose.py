@@ -51,7 +51,7 @@ class MoveNetConfig:
         """Why people get no track id ('' where they do)."""
         return "single-pose MoveNet tracks no one"
 
-    def validate(self) -> None:
+    def validate(self, spec: ModelSpec) -> None:
         validate_shared(self)
 
 
@@ -67,7 +67,7 @@ class MoveNetSinglePoseEstimator(PoseEstimator):
     def __init__(self, spec: ModelSpec, model_dir: Path, make_backend: BackendFactory,
                  config: MoveNetConfig = MoveNetConfig()) -> None:
         super().__init__(spec, model_dir, make_backend)
-        config.validate()
+        config.validate(spec)
         self.config = config
         self.input_size = int(spec.input.shape[1])
         self._buffers = InputBuffers()
@@ -80,7 +80,7 @@ class MoveNetSinglePoseEstimator(PoseEstimator):
 
     def configure(self, **changes: Any) -> None:
         config = replace(self.config, **changes)
-        config.validate()  # the old config stays on error
+        config.validate(self.spec)  # the old config stays on error
         self.config = config
         self._smoother = KeypointSmoother(config.filter)
 

@@ -70,7 +70,8 @@ class PoseNetConfig:
         """Why people get no track id ('' where they do)."""
         return "PoseNet tracks no one"
 
-    def validate(self, strides: tuple[int, ...]) -> None:
+    def validate(self, spec: ModelSpec) -> None:
+        strides = spec.output_strides
         validate_shared(self)
         if self.output_stride not in strides:
             raise ValueError(f"output_stride must be one of {list(strides)}, "
@@ -97,14 +98,14 @@ class PoseNetEstimator(PoseEstimator):
     def __init__(self, spec: ModelSpec, model_dir: Path, make_backend: BackendFactory,
                  config: PoseNetConfig = PoseNetConfig()) -> None:
         super().__init__(spec, model_dir, make_backend)
-        config.validate(spec.output_strides)
+        config.validate(spec)
         self.config = config
         self._buffers = InputBuffers()
 
     def configure(self, **changes: Any) -> None:
         """Change parameters (validated first; the old ones stay on error)."""
         config = replace(self.config, **changes)
-        config.validate(self.spec.output_strides)
+        config.validate(self.spec)
         self.config = config
 
     def input_transform(self, width: int, height: int) -> ImageToInput:

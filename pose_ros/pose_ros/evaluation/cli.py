@@ -65,8 +65,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         check, make = check_options, core_estimators(args.backend, args.model_dir)
     models = args.models or model_names()
     grid = expand_grid([parse_set(s) for s in args.sets])
-    for model in models:  # before any model runs, not minutes into the grid
-        check(model, grid[0])
+    for model, options in itertools.product(models, grid):  # every value, before any
+        check(model, options)  # model runs, not minutes into the grid
     truth = load_truth(args.dataset)
     results = []
     for model, options in itertools.product(models, grid):

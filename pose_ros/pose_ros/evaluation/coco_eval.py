@@ -139,7 +139,8 @@ def evaluate(dataset: Path, truth: COCO, model: str, options: dict[str, Any],
 
 
 def _read_rgb(path: Path) -> np.ndarray:
-    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    # checked first: OpenCV would print a warning of its own before the error
+    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR) if path.is_file() else None
     if bgr is None:
         raise FileNotFoundError(f"{path} is missing or not an image")
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
@@ -166,8 +167,16 @@ def load_truth(dataset: Path) -> COCO:
     if not annotations.is_file():
         raise FileNotFoundError(f"{annotations} is missing: a COCO dataset folder holds "
                                 f"images/ and {ANNOTATIONS}")
-    with contextlib.redirect_stdout(io.StringIO()):  # pycocotools prints as it loads
-        return COCO(str(annotations))
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # pycocotools prints as it loads
+            truth = COCO(str(annotations))
+    except (ValueError, KeyError, TypeError) as e:  # not JSON, or not COCO's layout
+        raise ValueError(f"{annotations} is not a COCO annotations file "
+                         f"({type(e).__name__}: {e})") from None
+    if not any(a.get("num_keypoints", 0) > 0 for a in truth.anns.values()):
+        raise ValueError(f"{annotations} has no person keypoint annotations: there is "
+                         "nothing to score the poses against")
+    return truth
 
 
 def _coco_result(image_id: int, pose: Pose) -> dict:

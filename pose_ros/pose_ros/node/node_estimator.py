@@ -16,8 +16,9 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import rclpy
@@ -29,7 +30,7 @@ from sensor_msgs.msg import Image
 from std_msgs.msg import Header
 
 from pose_ros.evaluation.coco_eval import EstimatorFactory, StillEstimator
-from pose_ros.node.parameters import BY_NAME, models_taking
+from pose_ros.node.parameters import BY_NAME, check, models_taking
 from pose_ros.node.pose_node import rgb_image
 from pose_ros.types import Pose
 from pose_ros_msgs.msg import PersonArray
@@ -41,10 +42,10 @@ RESEND_S = 2.0  # an image sent before discovery settled is lost: send it again
 SET_BY_EVAL = ("model", "backend", "model_dir", "qos_reliability")
 
 
-def check_node_options(model: str, names: Iterable[str]) -> None:
+def check_node_options(model: str, options: Mapping[str, Any]) -> None:
     """Raise a one-line ValueError for a name that is no pose_node parameter ``model``
-    uses, or one this tool sets itself."""
-    for name in names:
+    uses, one this tool sets itself, or a value the node would refuse."""
+    for name, value in options.items():
         if name in SET_BY_EVAL:
             raise ValueError(f"--set {name}: pose-ros eval sets it (use --model, --backend, "
                              "--model-dir)")
@@ -54,6 +55,9 @@ def check_node_options(model: str, names: Iterable[str]) -> None:
         if model not in models_taking(name):
             raise ValueError(f"{model} does not use parameter {name} (used by "
                              f"{', '.join(models_taking(name))})")
+        reason = check(name, _typed(name, value), running=False)
+        if reason:
+            raise ValueError(f"--set {name}={value}: {reason}")
 
 
 def node_estimators(backend: str = "onnxruntime",
@@ -63,7 +67,17 @@ def node_estimators(backend: str = "onnxruntime",
     return make
 
 
-def _parameter_text(value: object) -> str:
+def _typed(name: str, value: object) -> object:
+    """``value`` as the parameter's type: --set min_pose_score=0 reads as the integer 0,
+    which the node would refuse for a double parameter."""
+    if isinstance(value, int) and not isinstance(value, bool) \
+            and isinstance(BY_NAME[name].default, float):
+        return float(value)
+    return value
+
+
+def _parameter_text(name: str, value: object) -> str:
+    value = _typed(name, value)
     return str(value).lower() if isinstance(value, bool) else str(value)  # YAML's booleans
 
 
@@ -91,7 +105,7 @@ class NodeEstimator:
                 "-p", f"backend:={backend}", "-p", "qos_reliability:=reliable"]
         args += ["-p", f"model_dir:={model_dir}"] if model_dir else []
         for name, value in options.items():
-            args += ["-p", f"{name}:={_parameter_text(value)}"]
+            args += ["-p", f"{name}:={_parameter_text(name, value)}"]
         # the node's output, for a failure's message; it lives as long as the node (close)
         self._log = tempfile.TemporaryFile("w+")  # noqa: SIM115
         self._process = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT)
