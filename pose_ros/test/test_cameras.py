@@ -5,10 +5,12 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+import rclpy
 from rcl_interfaces.srv import GetParameters
 from rclpy.parameter import parameter_value_to_python
 from sensor_msgs.msg import Image
 from std_srvs.srv import SetBool
+from visualization_msgs.msg import MarkerArray
 
 import coco
 from pose_ros.api import create_estimator
@@ -150,3 +152,34 @@ def test_a_camera_list_that_cannot_work_is_one_clear_error(model_dir, cameras, e
     errors = [line for line in out.splitlines() if line.startswith("pose_node: error:")]
     assert proc.returncode == 1 and len(errors) == 1 and says in errors[0], out
     assert "Traceback" not in out, out
+
+
+def test_a_bad_value_for_one_camera_names_that_camera(model_dir, tmp_path):
+    """The first camera's node may be up already: the error says whose value it was."""
+    params = tmp_path / "params.yaml"
+    params.write_text("/rear/pose_estimator:\n  ros__parameters:\n    min_pose_score: 1.5\n")
+    proc = spawn(["pose_node", "--cameras", "front", "rear", "--ros-args",
+                  "--params-file", str(params), "-p", "backend:=onnxruntime",
+                  "-p", f"model_dir:={model_dir}"])
+    try:
+        proc.wait(60)
+    finally:
+        out = stop(proc)
+    errors = [line for line in out.splitlines() if "error:" in line]
+    assert proc.returncode == 1 and len(errors) == 1, out
+    assert errors[0].startswith("pose_node /rear/pose_estimator: error: ") and \
+        "min_pose_score" in errors[0], out
+
+
+def test_person_frames_carry_the_node_namespace(ros):
+    """/tf is one tree: two depth cameras' person_1 must not be one frame."""
+    from pose_ros.node.people_3d import People3D
+
+    for namespace, prefix in (("/", ""), ("/front", "front/"), ("/robot/rear", "robot/rear/")):
+        node = rclpy.create_node("pose_estimator", namespace=namespace)
+        try:
+            people = People3D(node, "movenet_multipose", node.create_publisher(
+                MarkerArray, "markers", 1), node.create_publisher)
+            assert people.frame_prefix == prefix
+        finally:
+            node.destroy_node()

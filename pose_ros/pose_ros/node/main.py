@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     # stops a node being built, never an executor being built (rclpy cannot clean that up)
     executor = SingleThreadedExecutor()
     nodes: list[PoseNode] = []
+    building = ""  # the namespace of the node being made, with --cameras
     try:
         # a signal while a node is still starting shuts the context down under it: the
         # failure that follows is the stop, not an error
@@ -46,15 +47,18 @@ def main(argv: list[str] | None = None) -> int:
             # "": the one node, in the namespace the command line gives it
             namespaces = (camera_namespaces(cameras, process_namespace(NODE_NAME)) if cameras
                           else [""])
-            for namespace in namespaces:  # one at a time: a signal stops the one being built
-                nodes.append(PoseNode(namespace))
+            for building in namespaces:  # one at a time: a signal stops the one being built
+                nodes.append(PoseNode(building))
                 executor.add_node(nodes[-1])
+            building = ""
             executor.spin()
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     except (ModelNotFoundError, ParameterException, ValueError, StartFailed) as e:
-        # a configuration problem: one clear line, not a traceback
-        print(f"pose_node: error: {e}", file=sys.stderr)
+        # a configuration problem: one clear line, not a traceback, naming the camera
+        # whose node it stopped (another's may have started already)
+        where = f" {building.rstrip('/')}/{NODE_NAME}" if building else ""
+        print(f"pose_node{where}: error: {e}", file=sys.stderr)
         return 1
     finally:
         for node in nodes:

@@ -111,7 +111,8 @@ PARAMS = (
           "(the median of the person's keypoint depths) is not valid, metres", low=0.01,
           high=10.0, runtime=True),
     Param("publish_tf", False, "with depth: a TF frame person_N at the torso centre of each "
-          "tracked person N (track_id), on /tf", runtime=True),
+          "tracked person N (track_id), on /tf; in a namespace, <namespace>/person_N",
+          runtime=True),
     Param("use_compressed", False, "subscribe to image/compressed instead of image"),
     Param("qos_reliability", "best_effort", "camera subscription reliability",
           ("best_effort", "reliable")),

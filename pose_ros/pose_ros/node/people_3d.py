@@ -47,6 +47,10 @@ class People3D(Generic[P]):
         self.input = DepthInput(node)
         self.people_pub = make_publisher(Person3DArray, "poses_3d", 10)
         self.tf_pub = make_publisher(TFMessage, "/tf", TF_QOS)
+        # /tf is one tree for the whole system: the node's namespace (a camera's, a
+        # robot's) keeps two cameras' person_1 apart
+        namespace = node.get_namespace().strip("/")
+        self.frame_prefix = f"{namespace}/" if namespace else ""
         self.publishers = [self.people_pub, self.tf_pub]
         self._lock = threading.Lock()
         self.paired = 0
@@ -89,7 +93,7 @@ class People3D(Generic[P]):
             out.append((self.markers_pub, marker_array_3d(frame, poses, people,
                                                           values["marker_lifetime"])))
         if values["publish_tf"]:
-            tf = tf_message(frame, people)
+            tf = tf_message(frame, people, self.frame_prefix)
             if tf.transforms:
                 out.append((self.tf_pub, tf))
         with self._lock:
@@ -115,11 +119,11 @@ def marker_array_3d(header: Header, poses: list[Pose], people: list[Person3D],
     return out
 
 
-def tf_message(header: Header, people: list[Person3D]) -> TFMessage:
-    """A frame person_<track_id> at each tracked person's torso centre, axes as the
-    camera's optical frame (a centre has no orientation)."""
+def tf_message(header: Header, people: list[Person3D], prefix: str = "") -> TFMessage:
+    """A frame <prefix>person_<track_id> at each tracked person's torso centre, axes as
+    the camera's optical frame (a centre has no orientation)."""
     return TFMessage(transforms=[
-        TransformStamped(header=header, child_frame_id=f"person_{p.track_id}",
+        TransformStamped(header=header, child_frame_id=f"{prefix}person_{p.track_id}",
                          transform=Transform(translation=Vector3(x=x, y=y, z=z),
                                              rotation=Quaternion(w=1.0)))
         for p in people if p.track_id >= 0 and p.centre_valid
