@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
@@ -129,7 +129,11 @@ class PoseEstimator(abc.ABC):
 
     config: EstimatorConfig  # the family's config dataclass (each subclass names its type)
 
-    def __init__(self, spec: ModelSpec, model_dir: Path, make_backend: BackendFactory) -> None:
+    def __init__(self, spec: ModelSpec, model_dir: Path, make_backend: BackendFactory,
+                 config: EstimatorConfig) -> None:
+        config.validate(spec)
+        self.config = config
+        self._buffers = InputBuffers()  # the model input, reused from frame to frame
         self.spec = spec
         self.model_dir = Path(model_dir)
         self._make_backend = make_backend
@@ -202,9 +206,16 @@ class PoseEstimator(abc.ABC):
         """The model files this estimator will load, verified now rather than at frame one."""
         return model_files(self.spec, self.model_dir, self._output_stride())
 
-    @abc.abstractmethod
     def configure(self, **changes: Any) -> None:
-        """Change config fields between frames, validated as the constructor's are."""
+        """Change config fields between frames, validated as the constructor's are (the
+        old config stays on error)."""
+        config = replace(self.config, **changes)
+        config.validate(self.spec)
+        old, self.config = self.config, config
+        self._reconfigured(old)
+
+    def _reconfigured(self, old: Any) -> None:  # noqa: B027 (optional: nothing to redo)
+        """Remake what the config change from ``old`` makes stale (filters, a tracker)."""
 
     def reset(self) -> None:  # noqa: B027 (optional: a no-op for stateless estimators)
         """Forget temporal state (crop region, filters, tracks)."""

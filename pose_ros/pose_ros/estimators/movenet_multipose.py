@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -14,7 +13,6 @@ from pose_ros.backends.shape_profiles import ShapeProfile, nhwc
 from pose_ros.decoders.movenet import decode_multiple_poses
 from pose_ros.estimators.base import (
     BackendFactory,
-    InputBuffers,
     PoseEstimator,
     Prepared,
     validate_shared,
@@ -92,19 +90,13 @@ class MoveNetMultiPoseEstimator(PoseEstimator):
 
     def __init__(self, spec: ModelSpec, model_dir: Path, make_backend: BackendFactory,
                  config: MultiPoseConfig = MultiPoseConfig()) -> None:
-        super().__init__(spec, model_dir, make_backend)
-        config.validate(spec)
-        self.config = config
-        self._buffers = InputBuffers()
+        super().__init__(spec, model_dir, make_backend, config)
         self._tracker = make_tracker(config.tracking)
         self._smoothers: dict[int, KeypointSmoother] = {}
 
-    def configure(self, **changes: Any) -> None:
-        config = replace(self.config, **changes)
-        config.validate(self.spec)
-        if config.tracking != self.config.tracking:
-            self._tracker = make_tracker(config.tracking)
-        self.config = config
+    def _reconfigured(self, old: MultiPoseConfig) -> None:
+        if self.config.tracking != old.tracking:
+            self._tracker = make_tracker(self.config.tracking)
         self._smoothers.clear()
 
     def reset(self) -> None:

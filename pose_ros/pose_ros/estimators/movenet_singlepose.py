@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -15,7 +14,6 @@ from pose_ros.backends.shape_profiles import ShapeProfile, nhwc
 from pose_ros.decoders.movenet import decode_single_pose
 from pose_ros.estimators.base import (
     BackendFactory,
-    InputBuffers,
     PoseEstimator,
     Prepared,
     validate_shared,
@@ -66,11 +64,8 @@ class MoveNetSinglePoseEstimator(PoseEstimator):
 
     def __init__(self, spec: ModelSpec, model_dir: Path, make_backend: BackendFactory,
                  config: MoveNetConfig = MoveNetConfig()) -> None:
-        super().__init__(spec, model_dir, make_backend)
-        config.validate(spec)
-        self.config = config
+        super().__init__(spec, model_dir, make_backend, config)
         self.input_size = int(spec.input.shape[1])
-        self._buffers = InputBuffers()
         self._region: np.ndarray | None = None
         self._image_size: tuple[int, int] | None = None
         self._crop_filter = LowPassFilter(CROP_FILTER_ALPHA)  # on each edge of the crop region
@@ -78,11 +73,8 @@ class MoveNetSinglePoseEstimator(PoseEstimator):
         self._smoother = KeypointSmoother(config.filter)
         self.refinements = 0  # second passes run (diagnostics)
 
-    def configure(self, **changes: Any) -> None:
-        config = replace(self.config, **changes)
-        config.validate(self.spec)  # the old config stays on error
-        self.config = config
-        self._smoother = KeypointSmoother(config.filter)
+    def _reconfigured(self, old: MoveNetConfig) -> None:
+        self._smoother = KeypointSmoother(self.config.filter)
 
     def reset(self) -> None:
         self._region = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,6 @@ from pose_ros.decoders.posenet_multi import decode_multiple_poses
 from pose_ros.decoders.posenet_single import decode_single_pose, sigmoid
 from pose_ros.estimators.base import (
     BackendFactory,
-    InputBuffers,
     PoseEstimator,
     Prepared,
     validate_shared,
@@ -97,16 +96,7 @@ class PoseNetEstimator(PoseEstimator):
 
     def __init__(self, spec: ModelSpec, model_dir: Path, make_backend: BackendFactory,
                  config: PoseNetConfig = PoseNetConfig()) -> None:
-        super().__init__(spec, model_dir, make_backend)
-        config.validate(spec)
-        self.config = config
-        self._buffers = InputBuffers()
-
-    def configure(self, **changes: Any) -> None:
-        """Change parameters (validated first; the old ones stay on error)."""
-        config = replace(self.config, **changes)
-        config.validate(self.spec)
-        self.config = config
+        super().__init__(spec, model_dir, make_backend, config)
 
     def input_transform(self, width: int, height: int) -> ImageToInput:
         c = self.config
