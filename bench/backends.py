@@ -31,9 +31,9 @@ def camera_input(name: str, width: int = 640, height: int = 480) -> tuple[int, i
 BLOCK, PAUSE_S = 10, 0.1
 
 
-def median_ms(name: str, threads: int, repeats: int) -> dict[str, float]:
+def median_ms(name: str, shape: tuple[int, ...], threads: int,
+              repeats: int) -> dict[str, float]:
     spec = model_spec(name)
-    shape = camera_input(name)
     files = model_files(spec, default_model_dir())
     x = (np.random.default_rng(0).integers(0, 256, shape).astype(np.int32)
          if spec.input.dtype == "int32" else
@@ -72,10 +72,11 @@ def main() -> int:
         if not spec.litert:
             print(f"| {name} | | | | no TFLite file | | {spec.cpu_backend} |")
             continue
+        shape = camera_input(name)
         for threads in (1, 0):  # 0: one per core, the node's default
-            ms = median_ms(name=name, threads=threads, repeats=args.repeats)
-            shape = "x".join(map(str, camera_input(name)[1:3]))
-            print(f"| {name} | {shape} | {threads or cores} | {ms['onnxruntime']:.2f} | "
+            ms = median_ms(name, shape, threads=threads, repeats=args.repeats)
+            size = "x".join(map(str, shape[1:3]))
+            print(f"| {name} | {size} | {threads or cores} | {ms['onnxruntime']:.2f} | "
                   f"{ms['litert']:.2f} | {ms['litert'] / ms['onnxruntime']:.2f} | "
                   f"{spec.cpu_backend} |", flush=True)
         if min(ms, key=ms.__getitem__) != spec.cpu_backend:

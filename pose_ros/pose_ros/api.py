@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from pose_ros.estimators import FAMILIES, PoseEstimator, PoseNetEstimator
+from pose_ros.estimators import FAMILIES, EstimatorConfig, PoseEstimator, PoseNetEstimator
 from pose_ros.estimators.base import backend_factory
 from pose_ros.models.registry import default_model_dir, model_spec
 from pose_ros.types import Pose
@@ -41,26 +41,30 @@ def create_estimator(model: str = "movenet_lightning", backend: str = "auto",
     TensorRT engines are cached in ``engine_dir`` (default: <model_dir>/engines); once
     one serves, an input it cannot serve (a new camera size, a PoseNet stride) raises
     ``EngineBuilding`` while the next engine builds on a thread of its own."""
-    check_options(model, options)
     spec = model_spec(model)
-    cls, config_cls = FAMILIES[spec.family]
+    config = _config(model, options)  # the estimator validates its values
     directory = Path(model_dir) if model_dir else default_model_dir()
     make = backend_factory(backend, threads=threads, precision=precision,
                            engine_dir=Path(engine_dir) if engine_dir else directory / "engines")
-    return cls(spec, directory, make, config_cls(**options))
+    return FAMILIES[spec.family].estimator(spec, directory, make, config)
 
 
 def check_options(model: str, options: Mapping[str, Any]) -> None:
     """Raise a one-line ValueError when ``model``'s family takes no option named as one
     of ``options`` (its config's fields), or cannot take its value, before any model is
     loaded."""
-    spec = model_spec(model)
-    config = FAMILIES[spec.family].config
+    _config(model, options).validate(model_spec(model))
+
+
+def _config(model: str, options: Mapping[str, Any]) -> EstimatorConfig:
+    """``model``'s family config of ``options``, a name it does not take refused in one
+    line (the dataclass would raise a TypeError)."""
+    config = FAMILIES[model_spec(model).family].config
     known = {f.name for f in fields(config)}
     unknown = set(options) - known
     if unknown:
         raise ValueError(f"{model} has no option(s) {sorted(unknown)}; it takes {sorted(known)}")
-    config(**options).validate(spec)
+    return config(**options)
 
 
 def cached_estimator(model: str, backend: str = "auto",

@@ -291,9 +291,9 @@ class PoseNode(LifecycleNode):
 
     def _deactivate(self, state: LifecycleState) -> None:
         self._unsubscribe()
-        with self._publish_lock:
+        with self._publish_lock:  # cleared and closed at once: no frame in between
             if self._publishing:
-                self._clear_markers()
+                self.markers_pub.publish(messages.delete_all())
             self._publishing = False
         super().on_deactivate(state)
 
@@ -305,12 +305,6 @@ class PoseNode(LifecycleNode):
             for publisher, out in outgoing:
                 publisher.publish(out)
             return True
-
-    def _clear_markers(self) -> None:
-        """This node's skeletons out of RViz now (deactivated, markers switched off),
-        not left standing until their lifetime ends."""
-        if self.markers_pub.get_subscription_count():
-            self.markers_pub.publish(messages.delete_all())
 
     def _unsubscribe(self) -> None:
         for sub in (self._image_sub, self._info_sub):
@@ -437,10 +431,8 @@ class PoseNode(LifecycleNode):
             pending, self._pending = self._pending, {}
             reset, self._reset_pending = self._reset_pending, False
             self.values.update(pending)  # read by the executor's parameter callback
-        if pending.get("publish_markers") is False:
-            with self._publish_lock:
-                if self._publishing:
-                    self._clear_markers()
+        if pending.get("publish_markers") is False:  # its skeletons out of RViz now
+            self._publish_all([(self.markers_pub, messages.delete_all())])
         if reset:
             estimator.reset()
         changes = estimator_options(self.spec.family, pending)
